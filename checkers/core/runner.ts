@@ -1,0 +1,355 @@
+// The check runner: build, start, run each scenario under its deadline, judge, clean up.
+// Every outcome becomes a Verdict; nothing here throws at the caller except programming errors.
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setMaxListeners } from 'node:events';
+import { pathToFileURL } from 'node:url';
+import { onCleanup } from './cleanup.js';
+import type { Lab } from './manifest.js';
+import { checkersDir } from './paths.js';
+import type { Capabilities, CheckerSpec, Scenario, ScenarioContext } from './spec.js';
+import { allProbes } from './spec.js';
+import {
+  BuildError,
+  GoMissingError,
+  StartError,
+  buildServer,
+  describeExit,
+  startServer,
+  type LabServer,
+  type ServerOptions,
+} from './supervisor.js';
+import type { EventSink, ProbeResult, Verdict } from './verdict.js';
+
+export type Target = { kind: 'starter' } | { kind: 'solution' } | { kind: 'dir'; dir: string; label?: string };
+
+export interface RunOptions {
+  lab: Lab;
+  target: Target;
+  sink?: EventSink;
+  caps?: Partial<Capabilities>;
+  /** the checker to use (defaults to checkers/<lab>.ts) */
+  spec?: CheckerSpec;
+  /** aborts the whole check (the agent's Stop button, a client that went away) */
+  signal?: AbortSignal;
+}
+
+export async function loadChecker(labId: string): Promise<CheckerSpec> {
+  const file = join(checkersDir, `${labId}.ts`);
+  if (!existsSync(file)) throw new Error(`lab "${labId}" has no checker (expected ${file})`);
+  const mod = await import(pathToFileURL(file).href);
+  return mod.default as CheckerSpec;
+}
+
+/** Copies the starter and lays `overlay` (a solution or a test variant) over it, in a fresh temp dir. */
+export function materialize(lab: Lab, overlay: string | undefined, into: string): string {
+  const dir = join(into, 'src');
+  cpSync(lab.dir, dir, { recursive: true, filter: (p) => !p.endsWith('.md') || p.includes('/testdata/') });
+  if (overlay) cpSync(overlay, dir, { recursive: true, force: true });
+  return dir;
+}
+
+export function targetLabel(target: Target): string {
+  return target.kind === 'dir' ? (target.label ?? target.dir) : target.kind;
+}
+
+export async function runCheck(opts: RunOptions): Promise<Verdict> {
+  const { lab, target } = opts;
+  const sink: EventSink = opts.sink ?? (() => {});
+  const caps: Capabilities = { kernel: false, runtime: 'native', loadScale: 1, ...opts.caps };
+  const spec = opts.spec ?? (await loadChecker(lab.id));
+  const started = Date.now();
+  const label = targetLabel(target);
+  const probes = allProbes(spec);
+  sink({ type: 'check-start', lab: lab.id, target: label, probes });
+
+  const tmp = mkdtempSync(join(tmpdir(), `ghl-${lab.id}-`));
+  const unregister = onCleanup(() => rmSync(tmp, { recursive: true, force: true }));
+  const servers = new Set<LabServer>();
+
+  const finish = (partial: Pick<Verdict, 'probes'> & Partial<Verdict>): Verdict => {
+    const results = partial.probes;
+    const anyInconclusive = results.some((p) => p.status === 'inconclusive');
+    const passed = !partial.error && results.length > 0 && results.every((p) => p.status === 'passed' || p.status === 'skipped') && results.some((p) => p.status === 'passed');
+    const status = partial.error
+      ? partial.error.kind === 'skipped'
+        ? 'skipped'
+        : partial.error.kind === 'environment'
+          ? 'error'
+          : 'failed'
+      : passed
+        ? 'passed'
+        : anyInconclusive && results.every((p) => p.status !== 'failed')
+          ? 'inconclusive'
+          : 'failed';
+    const verdict: Verdict = {
+      lab: lab.id,
+      passed,
+      status,
+      durationMs: Date.now() - started,
+      target: label,
+      runtime: caps.runtime,
+      ...partial,
+    };
+    sink({ type: 'check-end', verdict });
+    return verdict;
+  };
+
+  try {
+    // 1. Source: the starter in place, a learner's directory, or starter + solution overlay.
+    const source =
+      target.kind === 'solution'
+        ? materialize(lab, lab.solutionDir, tmp)
+        : target.kind === 'dir'
+          ? target.dir
+          : lab.dir;
+    if (!existsSync(join(source, 'go.mod'))) {
+      return finish({ probes: [], error: { kind: 'environment', message: `no go.mod in ${source}: is this a lab directory?` } });
+    }
+
+    // 2. Build.
+    sink({ type: 'phase', phase: 'build', message: `go build ${lab.entry}` });
+    let binary: string;
+    try {
+      binary = await buildServer(source, lab.entry, tmp);
+    } catch (err) {
+      if (err instanceof GoMissingError) return finish({ probes: [], error: { kind: 'environment', message: err.message } });
+      if (err instanceof BuildError) {
+        return finish({
+          probes: startFailure(probes, err.message, 'fix the compiler error shown, then check again'),
+          error: { kind: 'build', message: err.message, details: err.output.slice(0, 4000) },
+        });
+      }
+      throw err;
+    }
+
+    // 3. Start.
+    const serverOptions: Partial<ServerOptions> & { cwd: string } = { ...spec.server, cwd: tmp };
+    sink({ type: 'phase', phase: 'start', message: 'starting your server' });
+    const start = async (extra?: Partial<ServerOptions>) => {
+      const s = await startServer(binary, { ...serverOptions, ...extra, env: { ...serverOptions.env, ...extra?.env } });
+      servers.add(s);
+      pipeLogs(s, sink);
+      return s;
+    };
+    let server: LabServer;
+    try {
+      server = await start();
+    } catch (err) {
+      if (err instanceof StartError) {
+        return finish({
+          probes: startFailure(probes, err.message, 'run it yourself with `go run .` and read its output'),
+          error: { kind: 'start', message: err.message, details: err.logs.join('\n') },
+        });
+      }
+      throw err;
+    }
+
+    // 4. Scenarios, in order.
+    sink({ type: 'phase', phase: 'probes', message: `${probes.length} probes` });
+    const state = new Map<string, unknown>();
+    const results: ProbeResult[] = [];
+    const ctxBase = {
+      caps,
+      tmpDir: tmp,
+      state,
+      launch: (o?: Partial<ServerOptions>) => start(o),
+    };
+    let current = server;
+    for (const sc of spec.scenarios) {
+      if (opts.signal?.aborted) {
+        results.push(...skipAll(sc, 'the check was stopped'));
+        continue;
+      }
+      const res = await runScenario(sc, {
+        ...ctxBase,
+        get server() {
+          return current;
+        },
+        restart: async (o?: Partial<ServerOptions>) => {
+          await current.kill();
+          current = await start({ port: current.port, adminPort: current.adminPort, ...o });
+          return current;
+        },
+      }, sink, opts.signal);
+      results.push(...res);
+    }
+    return finish({ probes: results });
+  } finally {
+    sink({ type: 'phase', phase: 'cleanup', message: 'stopping your server' });
+    await Promise.all([...servers].map((s) => s.kill()));
+    rmSync(tmp, { recursive: true, force: true });
+    unregister();
+  }
+}
+
+type BaseCtx = Omit<ScenarioContext, 'signal' | 'progress'>;
+
+async function runScenario(sc: Scenario, base: BaseCtx, sink: EventSink, outer?: AbortSignal): Promise<ProbeResult[]> {
+  const t0 = Date.now();
+  for (const c of sc.checks) sink({ type: 'probe-start', id: c.id, title: c.title });
+  if (sc.needs?.kernel && !base.caps.kernel) return skipAll(sc, 'needs the kernel tooling (network namespaces)', sink);
+
+  const server = base.server;
+  const gone = server.exitInfo();
+  if (gone) {
+    return failAll(sc, `your server is no longer running (${describeExit(gone)}), so this was not measured`, t0, sink);
+  }
+  const ac = new AbortController();
+  setMaxListeners(0, ac.signal); // probes attach one listener per connection
+  const onOuter = () => ac.abort();
+  outer?.addEventListener('abort', onOuter, { once: true });
+  const timer = setTimeout(() => ac.abort(), sc.deadlineMs);
+  const loop = monitorEventLoopDelay({ resolution: 20 });
+  loop.enable();
+  const ctx: ScenarioContext = Object.assign(Object.create(null), base, {
+    signal: ac.signal,
+    progress: (message: string) => sink({ type: 'probe-progress', id: sc.checks[0]!.id, message }),
+  });
+  Object.defineProperty(ctx, 'server', { get: () => base.server });
+  let measurement: unknown;
+  let error: Error | undefined;
+  try {
+    // `run` should watch ctx.signal; the grace period catches one that does not.
+    measurement = await Promise.race([
+      sc.run(ctx),
+      new Promise((_, reject) => {
+        const t = setTimeout(() => reject(new Error(`did not finish within its ${sc.deadlineMs / 1000} s deadline`)), sc.deadlineMs + 3000);
+        ac.signal.addEventListener('abort', () => setTimeout(() => {}, 0));
+        t.unref?.();
+      }),
+    ]);
+  } catch (err) {
+    error = err as Error;
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener('abort', onOuter);
+    loop.disable();
+  }
+  const stalledMs = loop.max / 1e6;
+  if (outer?.aborted) return skipAll(sc, 'the check was stopped');
+  if (error) {
+    const died = base.server.exitInfo();
+    if (died) {
+      const tail = base.server.logs().filter(Boolean).slice(-1)[0];
+      return failAll(sc, `your server crashed during "${sc.title}" (${describeExit(died)})${tail ? `: ${tail}` : ''}`, t0, sink);
+    }
+    return inconclusiveAll(sc, `the checker could not measure: ${error.message}`, t0, sink);
+  }
+  return sc.checks.map((c) => {
+    const m = measurement as never;
+    let verdict: boolean | 'inconclusive';
+    let measured: string;
+    let expected: string;
+    let series;
+    try {
+      verdict = c.pass(m);
+      measured = c.measured(m);
+      expected = typeof c.expected === 'function' ? c.expected(m) : c.expected;
+      series = c.series?.(m);
+    } catch (err) {
+      verdict = 'inconclusive';
+      measured = `the checker could not judge: ${(err as Error).message}`;
+      expected = typeof c.expected === 'string' ? c.expected : '';
+    }
+    // A harness that was itself frozen cannot trust a failing measurement.
+    if (verdict === false && stalledMs > 2000) verdict = 'inconclusive';
+    const passed = verdict === true;
+    const status = verdict === 'inconclusive' ? 'inconclusive' : passed ? 'passed' : 'failed';
+    const explanation =
+      status === 'inconclusive' && stalledMs > 2000
+        ? `the checker itself was stalled for ${Math.round(stalledMs)} ms (machine overloaded); retry the check`
+        : typeof c.explanation === 'function'
+          ? c.explanation(m, passed)
+          : c.explanation;
+    const result: ProbeResult = {
+      id: c.id,
+      title: c.title,
+      passed,
+      status,
+      expected,
+      measured,
+      explanation,
+      ...(passed || !c.hint ? {} : { hint: c.hint }),
+      ...(series && series.length ? { series } : {}),
+      durationMs: Date.now() - t0,
+    };
+    sink({ type: 'probe-end', result });
+    return result;
+  });
+}
+
+function failAll(sc: Scenario, measured: string, t0: number, sink: EventSink): ProbeResult[] {
+  return sc.checks.map((c) => {
+    const result: ProbeResult = {
+      id: c.id,
+      title: c.title,
+      passed: false,
+      status: 'failed',
+      expected: typeof c.expected === 'string' ? c.expected : 'see the lesson',
+      measured,
+      explanation: typeof c.explanation === 'string' ? c.explanation : 'the server must stay up while it is probed',
+      ...(c.hint ? { hint: c.hint } : {}),
+      durationMs: Date.now() - t0,
+    };
+    sink({ type: 'probe-end', result });
+    return result;
+  });
+}
+
+function inconclusiveAll(sc: Scenario, measured: string, t0: number, sink: EventSink): ProbeResult[] {
+  return failAll(sc, measured, t0, () => {}).map((r) => {
+    const result = { ...r, status: 'inconclusive' as const, explanation: 'the measurement could not be trusted; retry the check' };
+    sink({ type: 'probe-end', result });
+    return result;
+  });
+}
+
+function skipAll(sc: Scenario, why: string, sink?: EventSink): ProbeResult[] {
+  return sc.checks.map((c) => {
+    const result: ProbeResult = {
+      id: c.id,
+      title: c.title,
+      passed: false,
+      status: 'skipped',
+      expected: typeof c.expected === 'string' ? c.expected : '',
+      measured: `skipped: ${why}`,
+      explanation: why,
+      durationMs: 0,
+    };
+    sink?.({ type: 'probe-end', result });
+    return result;
+  });
+}
+
+function startFailure(probes: { id: string; title: string }[], message: string, hint: string): ProbeResult[] {
+  return [
+    {
+      id: 'server-start',
+      title: 'Your server builds and listens on ADDR',
+      passed: false,
+      status: 'failed',
+      expected: 'go build succeeds and the server accepts connections on ADDR',
+      measured: message,
+      explanation: `none of the ${probes.length} probes could run`,
+      hint,
+      durationMs: 0,
+    },
+  ];
+}
+
+function pipeLogs(server: LabServer, sink: EventSink): void {
+  let seen = 0;
+  const timer = setInterval(() => {
+    const lines = server.logs();
+    for (const line of lines.slice(seen)) sink({ type: 'server-log', line });
+    seen = lines.length;
+  }, 200);
+  timer.unref();
+  server.exited.then(() => {
+    clearInterval(timer);
+    for (const line of server.logs().slice(seen)) sink({ type: 'server-log', line });
+  });
+}

@@ -1,0 +1,3 @@
+module example.com/slowloris
+
+go 1.26
