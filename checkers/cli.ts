@@ -42,12 +42,13 @@ program
   .description("grade a lab: the starter in labs/<lab> (edit it in place), --dir DIR, or --solution")
   .option('--dir <dir>', 'grade the Go module in this directory')
   .option('--solution', 'grade the reference solution')
+  .option('--overlay <dir>', 'grade the starter with the files of DIR laid over it (test variants)')
   .option('--json', 'print the verdict as JSON (no live progress)')
   .option('--events', 'print every check event as a JSON line (for tools)')
   .option('--junit <file>', 'also write a JUnit XML report')
   .option('--logs', "show the server's output as it runs")
-  .action(async (id: string, o: { dir?: string; solution?: boolean; json?: boolean; events?: boolean; junit?: string; logs?: boolean }) => {
-    if (o.dir && o.solution) throw new UsageError('use either --dir or --solution, not both');
+  .action(async (id: string, o: { dir?: string; overlay?: string; solution?: boolean; json?: boolean; events?: boolean; junit?: string; logs?: boolean }) => {
+    if ([o.dir, o.solution, o.overlay].filter(Boolean).length > 1) throw new UsageError('use one of --dir, --solution, --overlay');
     const lab = loadLab(id);
     let target: Target = { kind: 'starter' };
     if (o.solution) target = { kind: 'solution' };
@@ -55,6 +56,11 @@ program
       const dir = resolve(o.dir);
       if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--dir ${o.dir}: no such directory`);
       target = { kind: 'dir', dir, label: o.dir };
+    }
+    if (o.overlay) {
+      const dir = resolve(o.overlay);
+      if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--overlay ${o.overlay}: no such directory`);
+      target = { kind: 'overlay', dir, label: o.overlay };
     }
     const sink = o.events
       ? (e: CheckEvent) => process.stdout.write(JSON.stringify(e) + '\n')

@@ -1,6 +1,6 @@
 // The check runner: build, start, run each scenario under its deadline, judge, clean up.
 // Every outcome becomes a Verdict; nothing here throws at the caller except programming errors.
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -23,7 +23,13 @@ import {
 } from './supervisor.js';
 import type { EventSink, ProbeResult, Verdict } from './verdict.js';
 
-export type Target = { kind: 'starter' } | { kind: 'solution' } | { kind: 'dir'; dir: string; label?: string };
+export type Target =
+  | { kind: 'starter' }
+  | { kind: 'solution' }
+  /** a learner's module, graded in place */
+  | { kind: 'dir'; dir: string; label?: string }
+  /** the starter with these files laid over it (test variants) */
+  | { kind: 'overlay'; dir: string; label?: string };
 
 export interface RunOptions {
   lab: Lab;
@@ -52,7 +58,7 @@ export function materialize(lab: Lab, overlay: string | undefined, into: string)
 }
 
 export function targetLabel(target: Target): string {
-  return target.kind === 'dir' ? (target.label ?? target.dir) : target.kind;
+  return target.kind === 'dir' || target.kind === 'overlay' ? (target.label ?? target.dir) : target.kind;
 }
 
 export async function runCheck(opts: RunOptions): Promise<Verdict> {
@@ -65,7 +71,8 @@ export async function runCheck(opts: RunOptions): Promise<Verdict> {
   const probes = allProbes(spec);
   sink({ type: 'check-start', lab: lab.id, target: label, probes });
 
-  const tmp = mkdtempSync(join(tmpdir(), `ghl-${lab.id}-`));
+  sweepStaleTempDirs();
+  const tmp = mkdtempSync(join(tmpdir(), `ghl-${process.pid}-${lab.id}-`));
   const unregister = onCleanup(() => rmSync(tmp, { recursive: true, force: true }));
   const servers = new Set<LabServer>();
 
@@ -102,9 +109,11 @@ export async function runCheck(opts: RunOptions): Promise<Verdict> {
     const source =
       target.kind === 'solution'
         ? materialize(lab, lab.solutionDir, tmp)
-        : target.kind === 'dir'
-          ? target.dir
-          : lab.dir;
+        : target.kind === 'overlay'
+          ? materialize(lab, target.dir, tmp)
+          : target.kind === 'dir'
+            ? target.dir
+            : lab.dir;
     if (!existsSync(join(source, 'go.mod'))) {
       return finish({ probes: [], error: { kind: 'environment', message: `no go.mod in ${source}: is this a lab directory?` } });
     }
@@ -131,6 +140,7 @@ export async function runCheck(opts: RunOptions): Promise<Verdict> {
     const start = async (extra?: Partial<ServerOptions>) => {
       const s = await startServer(binary, { ...serverOptions, ...extra, env: { ...serverOptions.env, ...extra?.env } });
       servers.add(s);
+      sink({ type: 'server-start', pid: s.pid, url: s.url, ...(s.adminUrl ? { adminUrl: s.adminUrl } : {}) });
       pipeLogs(s, sink);
       return s;
     };
@@ -341,15 +351,20 @@ function startFailure(probes: { id: string; title: string }[], message: string, 
 }
 
 function pipeLogs(server: LabServer, sink: EventSink): void {
-  let seen = 0;
-  const timer = setInterval(() => {
-    const lines = server.logs();
-    for (const line of lines.slice(seen)) sink({ type: 'server-log', line });
-    seen = lines.length;
-  }, 200);
-  timer.unref();
-  server.exited.then(() => {
-    clearInterval(timer);
-    for (const line of server.logs().slice(seen)) sink({ type: 'server-log', line });
-  });
+  server.onLine((line) => sink({ type: 'server-log', line }));
+}
+
+/** Temp dirs of checks whose process died without cleaning up (SIGKILL): ghl-<pid>-<lab>-XXXXXX. */
+export function sweepStaleTempDirs(): void {
+  for (const name of readdirSync(tmpdir())) {
+    const m = /^ghl-(\d+)-/.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    }
+  }
 }

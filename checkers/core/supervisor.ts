@@ -43,6 +43,8 @@ export interface LabServer {
   startedAt: number;
   /** the captured stdout + stderr, line by line (last 2000 lines) */
   logs(): string[];
+  /** called with every complete output line from now on */
+  onLine(listener: (line: string) => void): void;
   /** undefined while running */
   exitInfo(): ExitInfo | undefined;
   /** resolves when the process has exited */
@@ -82,7 +84,10 @@ export class StartError extends Error {
 
 export function goBinary(): string {
   const fromEnv = process.env.GO;
-  if (fromEnv && existsSync(fromEnv)) return fromEnv;
+  if (fromEnv) {
+    if (existsSync(fromEnv)) return fromEnv;
+    throw new GoMissingError();
+  }
   for (const candidate of ['go', '/usr/local/go/bin/go']) {
     const r = spawnSync(candidate, ['version'], { encoding: 'utf8' });
     if (r.status === 0) return candidate;
@@ -204,14 +209,17 @@ export function describeExit(info: ExitInfo): string {
 
 function wrap(child: ChildProcess, port: number, adminPort: number | undefined, startedAt: number): LabServer {
   const lines: string[] = [];
+  const listeners: ((line: string) => void)[] = [];
+  const add = (line: string) => {
+    lines.push(line);
+    if (lines.length > 2000) lines.shift();
+    for (const l of listeners) l(line);
+  };
   const push = (chunk: Buffer | string) => {
     const parts = String(chunk).split('\n');
     if (partial) parts[0] = partial + parts[0];
     partial = parts.pop() ?? '';
-    for (const p of parts) {
-      lines.push(p);
-      if (lines.length > 2000) lines.shift();
-    }
+    for (const p of parts) add(p);
   };
   let partial = '';
   child.stdout!.on('data', push);
@@ -220,7 +228,7 @@ function wrap(child: ChildProcess, port: number, adminPort: number | undefined, 
   const exited = new Promise<ExitInfo>((resolvePromise) => {
     child.on('exit', (code, signal) => {
       info = { code, signal, atMs: Date.now() - startedAt };
-      if (partial) lines.push(partial), (partial = '');
+      if (partial) add(partial), (partial = '');
       untrack(child);
       resolvePromise(info);
     });
@@ -242,6 +250,7 @@ function wrap(child: ChildProcess, port: number, adminPort: number | undefined, 
     adminUrl: adminPort ? `http://127.0.0.1:${adminPort}` : undefined,
     startedAt,
     logs: () => (partial ? [...lines, partial] : [...lines]),
+    onLine: (listener) => void listeners.push(listener),
     exitInfo: () => info,
     exited,
     signal(sig) {

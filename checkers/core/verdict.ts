@@ -46,6 +46,7 @@ export interface Verdict {
 export type CheckEvent =
   | { type: 'check-start'; lab: string; target: string; probes: { id: string; title: string }[] }
   | { type: 'phase'; phase: 'build' | 'start' | 'probes' | 'cleanup' | 'namespace'; message: string }
+  | { type: 'server-start'; pid: number; url: string; adminUrl?: string }
   | { type: 'probe-start'; id: string; title: string }
   | { type: 'probe-progress'; id: string; message: string }
   | { type: 'probe-end'; result: ProbeResult }
