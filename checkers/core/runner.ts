@@ -8,7 +8,8 @@ import { setMaxListeners } from 'node:events';
 import { pathToFileURL } from 'node:url';
 import { onCleanup } from './cleanup.js';
 import type { Lab } from './manifest.js';
-import { checkersDir } from './paths.js';
+import { checkersDir, repoRoot } from './paths.js';
+import { createNetns, destroyNetns, kernelCapability, reexecInNetns } from './netns/index.js';
 import type { Capabilities, CheckerSpec, Scenario, ScenarioContext } from './spec.js';
 import { allProbes } from './spec.js';
 import {
@@ -64,11 +65,41 @@ export function targetLabel(target: Target): string {
 export async function runCheck(opts: RunOptions): Promise<Verdict> {
   const { lab, target } = opts;
   const sink: EventSink = opts.sink ?? (() => {});
-  const caps: Capabilities = { kernel: false, runtime: 'native', loadScale: 1, ...opts.caps };
   const spec = opts.spec ?? (await loadChecker(lab.id));
+  const insideNetns = process.env.GHL_NETNS;
+  const needsKernel = Boolean(spec.netns) || spec.scenarios.some((s) => s.needs?.kernel);
+  const caps: Capabilities = {
+    kernel: Boolean(insideNetns) || (needsKernel && kernelCapability(lab.id).ok),
+    runtime: 'native',
+    loadScale: 1,
+    ...opts.caps,
+  };
   const started = Date.now();
   const label = targetLabel(target);
   const probes = allProbes(spec);
+
+  // Kernel labs run whole inside a fresh network namespace: re-run this check there.
+  if (spec.netns && !insideNetns) {
+    const capability = kernelCapability(lab.id);
+    if (!caps.kernel || !capability.ok) {
+      sink({ type: 'check-start', lab: lab.id, target: label, probes });
+      const reason = capability.ok ? 'this runtime has no kernel tooling' : capability.reason;
+      const verdict: Verdict = {
+        lab: lab.id,
+        passed: false,
+        status: 'skipped',
+        durationMs: Date.now() - started,
+        target: label,
+        runtime: caps.runtime,
+        error: { kind: 'skipped', message: reason, command: capability.ok ? undefined : capability.command },
+        probes: probes.map((p) => ({ ...p, passed: false, status: 'skipped', expected: '', measured: `skipped: ${reason}`, explanation: reason, durationMs: 0 })),
+      };
+      sink({ type: 'check-end', verdict });
+      return verdict;
+    }
+    return runInNetns(lab, target, spec, sink, opts.signal);
+  }
+
   sink({ type: 'check-start', lab: lab.id, target: label, probes });
 
   sweepStaleTempDirs();
@@ -122,7 +153,7 @@ export async function runCheck(opts: RunOptions): Promise<Verdict> {
     sink({ type: 'phase', phase: 'build', message: `go build ${lab.entry}` });
     let binary: string;
     try {
-      binary = await buildServer(source, lab.entry, tmp);
+      binary = await buildServer(source, lab.entry, tmp, { race: spec.server?.race });
     } catch (err) {
       if (err instanceof GoMissingError) return finish({ probes: [], error: { kind: 'environment', message: err.message } });
       if (err instanceof BuildError) {
@@ -165,6 +196,7 @@ export async function runCheck(opts: RunOptions): Promise<Verdict> {
       caps,
       tmpDir: tmp,
       state,
+      ...(insideNetns ? { netns: insideNetns } : {}),
       launch: (o?: Partial<ServerOptions>) => start(o),
     };
     let current = server;
@@ -366,5 +398,67 @@ export function sweepStaleTempDirs(): void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(tmpdir(), name), { recursive: true, force: true });
     }
+  }
+}
+
+/** The argv that grades `target` again, from inside a namespace. */
+function targetArgs(target: Target): string[] {
+  switch (target.kind) {
+    case 'starter':
+      return [];
+    case 'solution':
+      return ['--solution'];
+    case 'dir':
+      return ['--dir', target.dir];
+    case 'overlay':
+      return ['--overlay', target.dir];
+  }
+}
+
+/**
+ * Creates the lab's namespace, re-runs `labs check --events` inside it (so the server and every
+ * probe socket live there), forwards its events, and removes the namespace afterwards.
+ */
+async function runInNetns(lab: Lab, target: Target, spec: CheckerSpec, sink: EventSink, signal?: AbortSignal): Promise<Verdict> {
+  const ns = createNetns(spec.netns);
+  sink({ type: 'phase', phase: 'namespace', message: `network namespace ${ns.name}` });
+  try {
+    const child = reexecInNetns(ns, [join(repoRoot, 'bin', 'labs.mjs'), 'check', lab.id, '--events', ...targetArgs(target)], {
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    const onAbort = () => child.kill('SIGINT');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let verdict: Verdict | undefined;
+    let buf = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d;
+      const lines = buf.split('\n');
+      buf = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.startsWith('{')) continue;
+        const event = JSON.parse(line) as import('./verdict.js').CheckEvent;
+        if (event.type === 'check-end') verdict = event.verdict;
+        sink(event);
+      }
+    });
+    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d).slice(-4000)));
+    await new Promise((resolvePromise) => child.on('close', resolvePromise));
+    signal?.removeEventListener('abort', onAbort);
+    if (verdict) return verdict;
+    const failed: Verdict = {
+      lab: lab.id,
+      passed: false,
+      status: 'error',
+      durationMs: 0,
+      target: targetLabel(target),
+      runtime: 'native',
+      error: { kind: 'environment', message: `the check inside namespace ${ns.name} ended without a verdict`, details: stderr },
+      probes: [],
+    };
+    sink({ type: 'check-end', verdict: failed });
+    return failed;
+  } finally {
+    destroyNetns(ns);
   }
 }

@@ -28,8 +28,8 @@ export interface ScenarioContext {
   tmpDir: string;
   /** values measured by earlier scenarios (baselines) */
   state: Map<string, unknown>;
-  /** the namespace this check runs in, when the checker asked for one */
-  netns?: import('./netns/types.js').NetnsHandle;
+  /** the name of the network namespace this check runs in, when the checker asked for one (kernel labs) */
+  netns?: string;
 }
 
 /** One line of the verdict. `pass` decides it from the scenario's measurement. */
