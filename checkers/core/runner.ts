@@ -83,7 +83,7 @@ export async function runCheck(opts: RunOptions): Promise<Verdict> {
     const capability = kernelCapability(lab.id);
     if (!caps.kernel || !capability.ok) {
       sink({ type: 'check-start', lab: lab.id, target: label, probes });
-      const reason = capability.ok ? 'this runtime has no kernel tooling' : capability.reason;
+      const reason = (capability.ok ? 'this runtime has no kernel tooling' : capability.reason).replace(/^skipped: /, '');
       const verdict: Verdict = {
         lab: lab.id,
         passed: false,
@@ -92,7 +92,7 @@ export async function runCheck(opts: RunOptions): Promise<Verdict> {
         target: label,
         runtime: caps.runtime,
         error: { kind: 'skipped', message: reason, command: capability.ok ? undefined : capability.command },
-        probes: probes.map((p) => ({ ...p, passed: false, status: 'skipped', expected: '', measured: `skipped: ${reason}`, explanation: reason, durationMs: 0 })),
+        probes: probes.map((p) => ({ ...p, passed: false, status: 'skipped', expected: '', measured: `skipped: ${reason}`, explanation: `kernel-level lab: ${reason}`, durationMs: 0 })),
       };
       sink({ type: 'check-end', verdict });
       return verdict;

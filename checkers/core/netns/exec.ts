@@ -60,6 +60,12 @@ function toolPath(tool: string): string {
   return p;
 }
 
+/** The environment with the system tool directories on PATH (for commands run inside `ip netns exec`). */
+function withToolPath(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const dirs = (env.PATH ?? '').split(delimiter).filter(Boolean);
+  return { ...env, PATH: [...dirs, ...EXTRA_PATH.filter((d) => !dirs.includes(d))].join(delimiter) };
+}
+
 /** The namespace name of a ref, checked: it ends up on command lines. */
 export function nsName(ref: NetnsRef): string {
   const name = typeof ref === 'string' ? ref : ref.name;
@@ -82,7 +88,7 @@ export function runSync(argv: string[], opts: ExecOptions = {}): ExecResult {
     encoding: 'utf8',
     timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     killSignal: 'SIGKILL',
-    env: opts.env ?? process.env,
+    env: withToolPath(opts.env ?? process.env),
     maxBuffer: 64 * 1024 * 1024,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -102,7 +108,7 @@ export function execInNetnsSync(ref: NetnsRef, argv: string[], opts: ExecOptions
 export function execInNetns(ref: NetnsRef, argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
   const full = netnsArgv(ref, argv);
   return new Promise((resolve, reject) => {
-    const child = spawn(full[0], full.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env });
+    const child = spawn(full[0], full.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: withToolPath(opts.env ?? process.env) });
     track(child);
     let stdout = '';
     let stderr = '';
