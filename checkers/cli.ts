@@ -1,10 +1,11 @@
 // The `labs` command: list, check, verify. Exit 0 pass, 1 fail, 2 usage or environment error.
 import { Command, CommanderError } from 'commander';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { loadAllLabs, loadLab, ManifestError, UnknownLabError, chapters, type Lab } from './core/manifest.js';
 import { consoleReporter } from './core/report/console.js';
 import { toJUnit } from './core/report/junit.js';
+import { toMarkdown } from './core/report/markdown.js';
 import { runCheck, type Target } from './core/runner.js';
 import { verifyLab, type LabVerification } from './core/verify.js';
 import type { CheckEvent, Verdict } from './core/verdict.js';
@@ -46,8 +47,9 @@ program
   .option('--json', 'print the verdict as JSON (no live progress)')
   .option('--events', 'print every check event as a JSON line (for tools)')
   .option('--junit <file>', 'also write a JUnit XML report')
+  .option('--markdown <file>', 'also write a Markdown summary (for a CI job summary)')
   .option('--logs', "show the server's output as it runs")
-  .action(async (id: string, o: { dir?: string; overlay?: string; solution?: boolean; json?: boolean; events?: boolean; junit?: string; logs?: boolean }) => {
+  .action(async (id: string, o: { dir?: string; overlay?: string; solution?: boolean; json?: boolean; events?: boolean; junit?: string; markdown?: string; logs?: boolean }) => {
     if ([o.dir, o.solution, o.overlay].filter(Boolean).length > 1) throw new UsageError('use one of --dir, --solution, --overlay');
     const lab = loadLab(id);
     let target: Target = { kind: 'starter' };
@@ -70,6 +72,7 @@ program
     const verdict = await runCheck({ lab, target, sink });
     if (o.json) process.stdout.write(JSON.stringify(verdict, null, 2) + '\n');
     if (o.junit) writeFileSync(o.junit, toJUnit([verdict]));
+    if (o.markdown) writeFileSync(o.markdown, toMarkdown([verdict]));
     process.exitCode = exitCodeFor(verdict);
   });
 
@@ -105,6 +108,48 @@ program
       );
     }
     process.exitCode = failed.length ? 1 : 0;
+  });
+
+program
+  .command('grade')
+  .description('grade every lab found in a submission (a fork of this course, or one lab module)')
+  .option('--repo <dir>', 'the submission: a directory with labs/<id>/ modules, or one lab module', '.')
+  .option('--labs <ids>', 'only these labs (comma-separated)')
+  .option('--out <dir>', 'write results.json, junit.xml and summary.md here')
+  .option('--timeout <seconds>', 'stop grading after this long (every unfinished lab fails)', '900')
+  .action(async (o: { repo: string; labs?: string; out?: string; timeout: string }) => {
+    const repo = resolve(o.repo);
+    if (!existsSync(repo) || !statSync(repo).isDirectory()) throw new UsageError(`--repo ${o.repo}: no such directory`);
+    const catalogue = loadAllLabs();
+    const only = o.labs ? o.labs.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+    for (const id of only ?? []) loadLab(id);
+    const jobs: { lab: Lab; dir: string }[] = [];
+    const single = join(repo, 'lab.json');
+    if (existsSync(join(repo, 'go.mod')) && existsSync(single)) {
+      const id = JSON.parse(readFileSync(single, 'utf8')).id as string;
+      jobs.push({ lab: loadLab(id), dir: repo });
+    } else {
+      for (const lab of catalogue) {
+        const dir = join(repo, 'labs', lab.id);
+        if (existsSync(join(dir, 'go.mod')) && (!only || only.includes(lab.id))) jobs.push({ lab, dir });
+      }
+    }
+    if (!jobs.length) throw new UsageError(`no lab found in ${repo} (expected labs/<id>/go.mod, or a lab module with lab.json)`);
+    const deadline = AbortSignal.timeout(Number(o.timeout) * 1000);
+    const verdicts: Verdict[] = [];
+    for (const { lab, dir } of jobs) {
+      const v = await runCheck({ lab, target: { kind: 'dir', dir, label: dir }, sink: consoleReporter(), signal: deadline });
+      verdicts.push(v);
+    }
+    const md = toMarkdown(verdicts);
+    if (o.out) {
+      mkdirSync(o.out, { recursive: true });
+      writeFileSync(join(o.out, 'results.json'), JSON.stringify(verdicts, null, 2) + '\n');
+      writeFileSync(join(o.out, 'junit.xml'), toJUnit(verdicts));
+      writeFileSync(join(o.out, 'summary.md'), md);
+    }
+    process.stdout.write('\n' + md);
+    process.exitCode = verdicts.some((v) => v.error?.kind === 'environment') ? 2 : verdicts.every((v) => v.passed || v.status === 'skipped') ? 0 : 1;
   });
 
 export function exitCodeFor(v: Verdict): number {

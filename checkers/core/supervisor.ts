@@ -10,6 +10,11 @@ import { track, untrack } from './cleanup.js';
 export interface ServerOptions {
   /** RLIMIT_NOFILE for the server (slowloris runs with a small one) */
   openFiles?: number;
+  /**
+   * RLIMIT_NPROC for the server: a server that forks endlessly hits it (it counts every process of
+   * the user, and root ignores it). Default: $GHL_SERVER_MAX_PROCS, set by the grading image.
+   */
+  maxProcs?: number;
   /** extra environment variables */
   env: Record<string, string>;
   /** give the server an admin listener on ADMIN_ADDR (pprof, expvar) */
@@ -21,6 +26,8 @@ export interface ServerOptions {
   adminPort?: number;
   /** working directory (defaults to the check's temp dir) */
   cwd?: string;
+  /** build the server with -race (cgo + a C compiler); read by the runner's build step, the whole check then runs that binary */
+  race?: boolean;
 }
 
 export const defaultServerOptions: ServerOptions = { env: {}, admin: true, startTimeoutMs: 10_000 };
@@ -159,7 +166,12 @@ export async function startServer(binary: string, options: Partial<ServerOptions
   // prlimit: the open-files limit the lab needs.
   const argv: string[] = [];
   if (hasSetpriv()) argv.push('setpriv', '--pdeathsig', 'KILL', '--');
-  if (opts.openFiles) argv.push('prlimit', `--nofile=${opts.openFiles}:${opts.openFiles}`, '--');
+  const maxProcs = opts.maxProcs ?? (Number(process.env.GHL_SERVER_MAX_PROCS) || undefined);
+  const limits = [
+    ...(opts.openFiles ? [`--nofile=${opts.openFiles}:${opts.openFiles}`] : []),
+    ...(maxProcs ? [`--nproc=${maxProcs}:${maxProcs}`] : []),
+  ];
+  if (limits.length) argv.push('prlimit', ...limits, '--');
   argv.push(binary);
   const child = spawn(argv[0]!, argv.slice(1), {
     cwd: opts.cwd,
