@@ -1,0 +1,3 @@
+module example.com/graceful-shutdown
+
+go 1.26
