@@ -110,7 +110,8 @@ export async function runCheck(opts: RunOptions): Promise<Verdict> {
   const finish = (partial: Pick<Verdict, 'probes'> & Partial<Verdict>): Verdict => {
     const results = partial.probes;
     const anyInconclusive = results.some((p) => p.status === 'inconclusive');
-    const passed = !partial.error && results.length > 0 && results.every((p) => p.status === 'passed' || p.status === 'skipped') && results.some((p) => p.status === 'passed');
+    // A skipped probe was not graded: a verdict passes only when every probe ran and passed.
+    const passed = !partial.error && results.length > 0 && results.every((p) => p.status === 'passed');
     const status = partial.error
       ? partial.error.kind === 'skipped'
         ? 'skipped'
@@ -121,7 +122,9 @@ export async function runCheck(opts: RunOptions): Promise<Verdict> {
         ? 'passed'
         : anyInconclusive && results.every((p) => p.status !== 'failed')
           ? 'inconclusive'
-          : 'failed';
+          : results.length > 0 && results.every((p) => p.status === 'skipped' || p.status === 'passed')
+            ? 'skipped'
+            : 'failed';
     const verdict: Verdict = {
       lab: lab.id,
       passed,
@@ -131,9 +134,11 @@ export async function runCheck(opts: RunOptions): Promise<Verdict> {
       runtime: caps.runtime,
       ...partial,
     };
-    sink({ type: 'check-end', verdict });
+    final = verdict;
     return verdict;
   };
+  // check-end is the last event, sent once every server of this check is dead.
+  let final: Verdict | undefined;
 
   try {
     // 1. Source: the starter in place, a learner's directory, or starter + solution overlay.
@@ -165,8 +170,16 @@ export async function runCheck(opts: RunOptions): Promise<Verdict> {
       throw err;
     }
 
-    // 3. Start.
+    // 3. Start (after the checker's prepare step, if it has one: fixtures the server reads at start-up).
     const serverOptions: Partial<ServerOptions> & { cwd: string } = { ...spec.server, cwd: tmp };
+    if (spec.prepare) {
+      try {
+        const extra = await spec.prepare({ tmpDir: tmp, caps });
+        if (extra) Object.assign(serverOptions, extra, { env: { ...spec.server?.env, ...extra.env }, cwd: tmp });
+      } catch (err) {
+        return finish({ probes: [], error: { kind: 'environment', message: `the checker could not prepare the check: ${(err as Error).message}` } });
+      }
+    }
     sink({ type: 'phase', phase: 'start', message: 'starting your server' });
     const start = async (extra?: Partial<ServerOptions>) => {
       const s = await startServer(binary, { ...serverOptions, ...extra, env: { ...serverOptions.env, ...extra?.env } });
@@ -202,7 +215,8 @@ export async function runCheck(opts: RunOptions): Promise<Verdict> {
     let current = server;
     for (const sc of spec.scenarios) {
       if (opts.signal?.aborted) {
-        results.push(...skipAll(sc, 'the check was stopped'));
+        for (const c of sc.checks) sink({ type: 'probe-start', id: c.id, title: c.title });
+        results.push(...skipAll(sc, 'the check was stopped', sink));
         continue;
       }
       const res = await runScenario(sc, {
@@ -224,6 +238,7 @@ export async function runCheck(opts: RunOptions): Promise<Verdict> {
     await Promise.all([...servers].map((s) => s.kill()));
     rmSync(tmp, { recursive: true, force: true });
     unregister();
+    if (final) sink({ type: 'check-end', verdict: { ...final, durationMs: Date.now() - started } });
   }
 }
 
@@ -259,8 +274,9 @@ async function runScenario(sc: Scenario, base: BaseCtx, sink: EventSink, outer?:
       sc.run(ctx),
       new Promise((_, reject) => {
         const t = setTimeout(() => reject(new Error(`did not finish within its ${sc.deadlineMs / 1000} s deadline`)), sc.deadlineMs + 3000);
-        ac.signal.addEventListener('abort', () => setTimeout(() => {}, 0));
         t.unref?.();
+        // A stopped check does not wait for a scenario that ignores its signal.
+        outer?.addEventListener('abort', () => reject(new Error('the check was stopped')), { once: true });
       }),
     ]);
   } catch (err) {
@@ -271,7 +287,7 @@ async function runScenario(sc: Scenario, base: BaseCtx, sink: EventSink, outer?:
     loop.disable();
   }
   const stalledMs = loop.max / 1e6;
-  if (outer?.aborted) return skipAll(sc, 'the check was stopped');
+  if (outer?.aborted) return skipAll(sc, 'the check was stopped', sink);
   if (error) {
     const died = base.server.exitInfo();
     if (died) {

@@ -1,0 +1,28 @@
+// Command docs is a small document service: notes, file uploads and a CSV export.
+//
+// It is the starter of the header-timeouts lab. Someone protected it against
+// slowloris with two global timeouts, and since then slow uploads fail and long
+// exports arrive cut short. Read README.md.
+package main
+
+import (
+	"log"
+	"net/http"
+	"os"
+)
+
+func main() {
+	addr := os.Getenv("ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:8080"
+	}
+
+	srv := &http.Server{
+		Addr:    addr,
+		Handler: routes(),
+		// Wrong fix: the timeouts broke the upload and the export, so remove
+		// them. Nothing bounds a request head or body any more.
+	}
+	log.Printf("listening on %s", addr)
+	log.Fatal(srv.ListenAndServe())
+}

@@ -1,0 +1,3 @@
+module example.com/headertimeouts
+
+go 1.26
