@@ -18,12 +18,16 @@ import type { CheckEvent } from '../../checkers/core/verdict.js';
  *   GET  /api/labs/:lab/solution              -> FileEntry[]   (files of starter + solution overlay)
  *   GET  /api/labs/:lab/solution/<path>       -> text/plain
  *   POST /api/format                          <- text/plain Go source -> text/plain formatted source (422 + message on syntax error)
- * Errors: { error: string } with 400 (bad path), 401 (token), 404, 413 (too large), 415 (not a text file), 422, 500.
+ * Errors: { error: string } with 400 (bad path), 401 (token), 404, 405 (wrong method), 413 (too large),
+ * 415 (not a text file), 422, 500, 503 (no gofmt at all).
+ * (The agent also accepts `?token=` on HTTP calls, for links such as a file download.)
  *
  * WebSocket /api/ws?token=...: JSON messages, ClientMessage up, ServerMessage down.
  * When the socket closes, every process it started (shell, server, check) is killed.
  * `run.output` data is plain text with "\n" line ends (xterm: set convertEol); `term.output` is raw pty output.
  * A socket has at most `maxTerminalsPerSocket` terminals; a further term.open gets an `error` message.
+ * A check's events start with check-start and end with check-end, sent once its servers are gone.
+ * The agent runs one check at a time; a check that waits gets `check.queued` until it starts.
  */
 
 export const maxFileBytes = 256 * 1024;

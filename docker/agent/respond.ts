@@ -12,11 +12,13 @@ export class HttpError extends Error {
   }
 }
 
-/** Headers on every response, API or page: cross-origin isolation (SharedArrayBuffer, WebContainers) and no sniffing. */
+/** Headers on every response, API or page: cross-origin isolation (SharedArrayBuffer, WebContainers), no sniffing, no referrer. */
 export const isolationHeaders: Record<string, string> = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'X-Content-Type-Options': 'nosniff',
+  // The start-up URL carries the token: never send it on as a Referer.
+  'Referrer-Policy': 'no-referrer',
 };
 
 export function sendJson(res: ServerResponse, status: number, value: unknown): void {
