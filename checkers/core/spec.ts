@@ -61,6 +61,12 @@ export interface CheckerSpec {
   server?: Partial<ServerOptions>;
   /** run the whole check inside a fresh network namespace (kernel labs) */
   netns?: NetnsOptions;
+  /**
+   * runs after the build and before the server starts: write what the server reads at start-up
+   * (certificates, config files) into `tmpDir` and return extra server options (usually env);
+   * a throw ends the check as an environment error with its message
+   */
+  prepare?: (ctx: { tmpDir: string; caps: Capabilities }) => Promise<Partial<ServerOptions> | void>;
   scenarios: Scenario[];
 }
 

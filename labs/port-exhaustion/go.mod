@@ -1,0 +1,3 @@
+module example.com/portexhaustion
+
+go 1.26

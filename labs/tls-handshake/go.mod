@@ -1,0 +1,3 @@
+module example.com/tlshandshake
+
+go 1.26
