@@ -96,24 +96,25 @@ describe('nothing is left behind', () => {
     await probing;
     await new Promise((r) => setTimeout(r, 1500)); // mid-attack
     expect(server && alive(server.pid)).toBe(true);
-    tmpDirSeen = labServerPids().length > 0;
+    tmpDirSeen = labServerPids(child.pid).length > 0;
     expect(tmpDirSeen).toBe(true);
     child.kill(signal);
     const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
     expect(await until(() => !alive(server!.pid), 3000)).toBe(true);
     expect(isListening(server!.port)).toBe(false);
     expect(isListening(server!.adminPort)).toBe(false);
-    return code;
+    return { code, owner: child.pid! };
   }
 
   it('Ctrl-C during a probe kills the server and frees its ports', async () => {
-    expect(await interrupted('SIGINT')).toBe(130);
-    expect(labServerPids()).toEqual([]);
+    const { code, owner } = await interrupted('SIGINT');
+    expect(code).toBe(130);
+    expect(labServerPids(owner)).toEqual([]);
   });
 
   it('SIGKILL of the checker still takes the server down (parent-death signal)', async () => {
-    await interrupted('SIGKILL');
-    expect(await until(() => labServerPids().length === 0, 3000)).toBe(true);
+    const { owner } = await interrupted('SIGKILL');
+    expect(await until(() => labServerPids(owner).length === 0, 3000)).toBe(true);
   });
 });
 

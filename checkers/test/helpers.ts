@@ -28,14 +28,18 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
   });
 }
 
-/** pids of processes whose executable lives in a check's temp dir (the built lab servers). */
-export function labServerPids(): number[] {
+/**
+ * pids of lab servers: processes whose executable lives in a check's temp dir
+ * (ghl-<pid of the checking process>-...). `owner` limits it to one checking process, so that
+ * checks run by others on the same machine do not count.
+ */
+export function labServerPids(owner: number = process.pid): number[] {
   const pids: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const exe = readlinkSync(`/proc/${name}/exe`);
-      if (/\/ghl-\d+-/.test(exe)) pids.push(Number(name));
+      if (exe.includes(`/ghl-${owner}-`)) pids.push(Number(name));
     } catch {
       /* gone or not ours */
     }
