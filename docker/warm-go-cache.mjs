@@ -2,13 +2,15 @@
 // so the lab image builds every lab offline and the first check does not compile the standard
 // library. Run by docker/Dockerfile at build time.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const labs = readdirSync(join(root, 'labs')).filter((d) => existsSync(join(root, 'labs', d, 'go.mod')));
-const go = (dir, args) => execFileSync('go', args, { cwd: dir, stdio: 'inherit', env: { ...process.env, GOFLAGS: '-mod=mod' } });
+const go = (dir, args, env = {}) => execFileSync('go', args, { cwd: dir, stdio: 'inherit', env: { ...process.env, GOFLAGS: '-mod=mod', ...env } });
+// Labs whose checker builds with the race detector (cgo) get a warmed -race cache too.
+const usesRace = (lab) => /race:\s*true/.test(readFileSync(join(root, 'checkers', `${lab}.ts`), 'utf8'));
 for (const lab of labs) {
   const overlays = [undefined, join(root, 'solutions', lab)];
   const variants = join(root, 'checkers', 'test', 'variants', lab);
@@ -18,7 +20,8 @@ for (const lab of labs) {
     cpSync(join(root, 'labs', lab), dir, { recursive: true });
     if (overlay && existsSync(overlay)) cpSync(overlay, dir, { recursive: true, force: true });
     go(dir, ['mod', 'download']);
-    go(dir, ['build', '-o', join(dir, 'server'), '.']);
+    go(dir, ['build', '-o', join(dir, 'server'), '.'], { CGO_ENABLED: '0' });
+    if (usesRace(lab)) go(dir, ['build', '-race', '-o', join(dir, 'server'), '.'], { CGO_ENABLED: '1' });
     rmSync(dir, { recursive: true, force: true });
   }
   console.log(`warm: ${lab}`);
