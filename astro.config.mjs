@@ -1,5 +1,7 @@
 // The learner's site: lesson pages and the lab workspace. Sources live in site/ (see DESIGN.md).
 import { defineConfig } from 'astro/config';
+import rehypeLessonTitle from './site/lib/rehype-lesson-title.mjs';
+import lazyCss from './site/lib/vite-lazy-css.mjs';
 
 // The future in-browser runtime (WebContainer) needs a cross-origin isolated page.
 // The agent sends the same headers when it serves dist/.
@@ -8,10 +10,17 @@ const isolation = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+// `AGENT_ORIGIN=http://127.0.0.1:4321 npx astro dev`: the dev server forwards /api (and its
+// WebSocket) to a running agent, so the workspace works while editing the site.
+const agentOrigin = process.env.AGENT_ORIGIN;
+const proxy = agentOrigin ? { '/api': { target: agentOrigin, ws: true, changeOrigin: true } } : undefined;
+
 export default defineConfig({
   srcDir: './site',
   publicDir: './site/public',
-  outDir: './dist',
+  // Tests build fixture labs (LABS_DIR) into a temp folder without touching dist/ or the shared cache.
+  outDir: process.env.SITE_OUT_DIR ?? './dist',
+  cacheDir: process.env.SITE_CACHE_DIR ?? './node_modules/.astro',
   output: 'static',
   trailingSlash: 'ignore',
   build: { format: 'directory' },
@@ -22,13 +31,15 @@ export default defineConfig({
   },
   server: { headers: isolation },
   markdown: {
+    rehypePlugins: [rehypeLessonTitle],
     shikiConfig: { themes: { light: 'github-light', dark: 'github-dark' }, wrap: false },
   },
   vite: {
+    plugins: [lazyCss()],
     // Monaco's editor worker splits its code: classic (iife) workers cannot.
     worker: { format: 'es' },
-    server: { headers: isolation },
-    preview: { headers: isolation },
+    server: { headers: isolation, proxy },
+    preview: { headers: isolation, proxy },
     build: { chunkSizeWarningLimit: 4096 },
   },
 });

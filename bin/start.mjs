@@ -17,7 +17,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const say = (line) => process.stdout.write(`${line}\n`);
 
-const skipped = new Set(['node_modules', '.astro', '.git', '.cache']);
+const skipped = new Set(['test', 'bench', 'node_modules', '.astro', '.git', '.cache']);
 
 /** The newest mtime under `path` (a file or a directory tree); 0 when it does not exist. */
 function newest(path) {

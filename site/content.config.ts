@@ -5,7 +5,7 @@
 // LABS_DIR points the site at another labs folder (the checker honours the same variable).
 import { defineCollection } from 'astro:content';
 import { glob } from 'astro/loaders';
-import { labManifestSchema } from './schemas/lab.js';
+import { labEntryId, labManifestSchema } from './schemas/lab.js';
 import { lessonId, lessonSchema } from './schemas/lesson.js';
 import { readingSchema } from './schemas/reading.js';
 
@@ -15,11 +15,7 @@ const labs = defineCollection({
   loader: glob({
     base: labsBase,
     pattern: '*/lab.json',
-    generateId: ({ entry, data }) => {
-      const folder = entry.split('/')[0]!;
-      if (data.id !== folder) throw new Error(`${entry}: id is "${String(data.id)}" but the folder is "${folder}"`);
-      return folder;
-    },
+    generateId: ({ entry, data }) => labEntryId(entry, data),
   }),
   schema: labManifestSchema,
 });

@@ -24,7 +24,7 @@ export type RunState = 'building' | 'running' | 'stopped' | 'failed';
 export interface RunCallbacks {
   /** raw output of the build and of the server (may hold partial lines and ANSI codes) */
   log(data: string): void;
-  state(state: RunState, detail: { url?: string; message?: string }): void;
+  state(state: RunState, detail: { url?: string; message?: string; pid?: number; adminUrl?: string }): void;
 }
 
 export interface TerminalSession {
@@ -37,8 +37,13 @@ export interface TerminalSession {
 }
 
 export interface CheckOptions {
-  /** aborting stops the check on the runtime; the promise then rejects with an AbortError */
+  /**
+   * Aborting stops the check on the runtime; the promise rejects with an AbortError once the
+   * runtime has cleaned up (its servers are gone), so Check can be pressed again at once.
+   */
   signal?: AbortSignal;
+  /** another check holds the machine: this one waits (position 1 = next) */
+  onQueued?(position: number): void;
 }
 
 export interface Runtime {
