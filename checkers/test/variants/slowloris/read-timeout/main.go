@@ -1,0 +1,54 @@
+// Variant read-timeout (a correct alternative): ReadTimeout instead of ReadHeaderTimeout.
+//
+// With ReadHeaderTimeout zero, net/http uses ReadTimeout for the request head
+// (Server.readHeaderTimeout), so slow heads are cut after 5 s. ReadTimeout also bounds the
+// body, which a slow legitimate upload may not like: see the header-timeouts lab.
+package main
+
+import (
+	"encoding/json"
+	"log"
+	"net/http"
+	"os"
+	"time"
+)
+
+type product struct {
+	ID    int    `json:"id"`
+	Name  string `json:"name"`
+	Price int    `json:"price_cents"`
+}
+
+var catalogue = []product{
+	{1, "keyboard", 4900},
+	{2, "mouse", 1900},
+	{3, "monitor", 18900},
+}
+
+func main() {
+	addr := os.Getenv("ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:8080"
+	}
+	startAdmin()
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("catalog: GET /products\n"))
+	})
+	mux.HandleFunc("GET /products", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(catalogue)
+	})
+
+	srv := &http.Server{
+		Addr:           addr,
+		Handler:        mux,
+		ReadTimeout:    5 * time.Second,
+		IdleTimeout:    60 * time.Second,
+		MaxHeaderBytes: 64 << 10,
+	}
+	log.Printf("listening on %s", addr)
+	log.Fatal(srv.ListenAndServe())
+}
