@@ -289,9 +289,13 @@ async function runScenario(sc: Scenario, base: BaseCtx, sink: EventSink, outer?:
   const stalledMs = loop.max / 1e6;
   if (outer?.aborted) return skipAll(sc, 'the check was stopped', sink);
   if (error) {
+    // The exit event can trail the socket errors that a crash causes by a few ms.
+    if (!base.server.exitInfo()) await Promise.race([base.server.exited, new Promise((r) => setTimeout(r, 500))]);
     const died = base.server.exitInfo();
     if (died) {
-      const tail = base.server.logs().filter(Boolean).slice(-1)[0];
+      const logs = base.server.logs().filter(Boolean);
+      // A Go crash prints "panic: ..." or "fatal error: ..." and then stack frames: show the cause.
+      const tail = logs.findLast((l) => /^(panic: |fatal error: )/.test(l)) ?? logs.slice(-1)[0];
       return failAll(sc, `your server crashed during "${sc.title}" (${describeExit(died)})${tail ? `: ${tail}` : ''}`, t0, sink);
     }
     return inconclusiveAll(sc, `the checker could not measure: ${error.message}`, t0, sink);

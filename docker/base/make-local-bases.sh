@@ -28,8 +28,17 @@ if ! have ghl/debian:bookworm; then
     rm -rf "$root"
     trap - EXIT
   fi
-  docker import --change 'CMD ["bash"]' --change 'ENV LANG=C.UTF-8' "$cache/bookworm-minbase.tar" ghl/debian:bookworm >/dev/null
-  echo "made ghl/debian:bookworm"
+  docker import --change 'CMD ["bash"]' --change 'ENV LANG=C.UTF-8' "$cache/bookworm-minbase.tar" ghl/debian-raw:bookworm >/dev/null
+  # This machine's extra certificate authorities (a TLS-inspecting proxy in front of the
+  # registries, say) go into the base, so npm and the Go module proxy work inside builds too;
+  # the image installs ca-certificates and runs update-ca-certificates, which picks them up.
+  ctx=$(mktemp -d)
+  mkdir -p "$ctx/ca"
+  cp /usr/local/share/ca-certificates/*.crt "$ctx/ca/" 2>/dev/null || true
+  printf 'FROM ghl/debian-raw:bookworm\nCOPY ca/ /usr/local/share/ca-certificates/\n' >"$ctx/Dockerfile"
+  docker build --network host -q -t ghl/debian:bookworm "$ctx" >/dev/null
+  rm -rf "$ctx"
+  echo "made ghl/debian:bookworm ($(ls /usr/local/share/ca-certificates/*.crt 2>/dev/null | wc -l) extra CA certificates)"
 fi
 
 goroot=$(go env GOROOT 2>/dev/null || echo /usr/local/go)
