@@ -7,7 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const labs = readdirSync(join(root, 'labs')).filter((d) => existsSync(join(root, 'labs', d, 'go.mod')));
+// Every lab that is complete: a manifest, a Go module and a checker.
+const labs = readdirSync(join(root, 'labs')).filter(
+  (d) => existsSync(join(root, 'labs', d, 'go.mod')) && existsSync(join(root, 'labs', d, 'lab.json')) && existsSync(join(root, 'checkers', `${d}.ts`)),
+);
 const go = (dir, args, env = {}) => execFileSync('go', args, { cwd: dir, stdio: 'inherit', env: { ...process.env, GOFLAGS: '-mod=mod', ...env } });
 // Labs whose checker builds with the race detector (cgo) get a warmed -race cache too.
 const usesRace = (lab) => /race:\s*true/.test(readFileSync(join(root, 'checkers', `${lab}.ts`), 'utf8'));
@@ -19,7 +22,7 @@ for (const lab of labs) {
     const dir = mkdtempSync(join(tmpdir(), `warm-${lab}-`));
     cpSync(join(root, 'labs', lab), dir, { recursive: true });
     if (overlay && existsSync(overlay)) cpSync(overlay, dir, { recursive: true, force: true });
-    go(dir, ['mod', 'download']);
+    execFileSync('go', ['mod', 'download'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, GOFLAGS: '-mod=mod' } });
     go(dir, ['build', '-o', join(dir, 'server'), '.'], { CGO_ENABLED: '0' });
     if (usesRace(lab)) go(dir, ['build', '-race', '-o', join(dir, 'server'), '.'], { CGO_ENABLED: '1' });
     rmSync(dir, { recursive: true, force: true });
