@@ -367,7 +367,10 @@ describe.skipIf(!cap.ok)('netns toolkit on the real kernel', () => {
   async function creatorProcess() {
     const code =
       `const m=await import(${JSON.stringify(INDEX_TS)});const h=m.createNetns({});` +
-      `const p=m.spawnInNetns(h,['sleep','30']);console.log('NS '+JSON.stringify({name:h.name,inner:p.pid}));setInterval(()=>{},1000);`;
+      `const p=m.spawnInNetns(h,['sleep','30']);` +
+      // Report only once the inner process has really entered the namespace (ip netns exec may still be starting).
+      `for(let i=0;i<200&&!m.netnsPids(h).includes(p.pid);i++)await new Promise(r=>setTimeout(r,25));` +
+      `console.log('NS '+JSON.stringify({name:h.name,inner:p.pid}));setInterval(()=>{},1000);`;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: MAIN_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
     procs.push(child);
     let out = '';

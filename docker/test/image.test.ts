@@ -30,6 +30,11 @@ function leftovers(): string {
   return docker(['ps', '-aq', '--filter', `label=${LABEL}`]).out.trim();
 }
 
+// In CI (.ci/run builds the image), a failed build is a failure, not a skip.
+it.runIf(Boolean(process.env.GHL_IMAGE_ERROR))('the lab image builds', () => {
+  expect(process.env.GHL_IMAGE_ERROR).toBeUndefined();
+});
+
 describe.skipIf(!image)('the lab image', () => {
   it('is under 1 GB', () => {
     const size = Number(docker(['image', 'inspect', image!, '--format', '{{.Size}}']).out.trim());
