@@ -45,10 +45,15 @@ export function tryConnect(host: string, port: number, timeoutMs: number): Promi
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolvePromise) => {
-    const t = setTimeout(resolvePromise, ms);
-    signal?.addEventListener('abort', () => {
+    if (signal?.aborted) return resolvePromise();
+    const onAbort = () => {
       clearTimeout(t);
       resolvePromise();
-    }, { once: true });
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolvePromise();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

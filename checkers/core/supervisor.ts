@@ -71,6 +71,16 @@ export class GoMissingError extends Error {
   }
 }
 
+/** A -race build needs cgo and a C compiler; without one it is the environment that is missing, not the learner's code. */
+export class RaceToolchainError extends GoMissingError {
+  constructor(detail: string) {
+    super();
+    this.message =
+      `this lab builds your server with the race detector (go build -race), which needs cgo and a C compiler: ${detail}. ` +
+      'Install gcc (apt-get install gcc libc6-dev) or run the lab where one is installed.';
+  }
+}
+
 export class BuildError extends Error {
   constructor(
     readonly firstError: string,
@@ -130,7 +140,11 @@ export async function buildServer(dir: string, entry: string, outDir: string, op
       resolvePromise({ code: -1, text: String(err) });
     });
   });
-  if (output.code !== 0) throw new BuildError(firstCompilerError(output.text, dir), output.text);
+  if (output.code !== 0) {
+    const noCompiler = opts.race ? /C compiler "[^"]*" not found[^\n]*|-race requires cgo[^\n]*/.exec(output.text) : null;
+    if (noCompiler) throw new RaceToolchainError(noCompiler[0]);
+    throw new BuildError(firstCompilerError(output.text, dir), output.text);
+  }
   return out;
 }
 

@@ -3,6 +3,7 @@
 // (reloads it, restarts it, signals it). Every response and every error is counted per path,
 // and the counters can be read at any moment, so a probe can say "these requests failed
 // during reload 7" and can assert that the load really ran.
+import { setMaxListeners } from 'node:events';
 import { ConnectError, RawConn } from '../http/conn.js';
 import { sleep } from '../net.js';
 
@@ -50,6 +51,7 @@ export function steadyLoad(opts: SteadyLoadOptions): SteadyLoad {
   const isOk = opts.ok ?? ((s: number) => s === 200);
   const stopAt = Date.now() + opts.maxMs;
   const ac = new AbortController();
+  setMaxListeners(0, ac.signal); // every back-off sleep listens to it
   const onAbort = () => ac.abort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const byPath: Record<string, PathCounts> = {};

@@ -1,0 +1,3 @@
+module example.com/stubd
+
+go 1.26
