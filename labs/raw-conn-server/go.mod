@@ -1,0 +1,3 @@
+module example.com/raw-conn-server
+
+go 1.26
