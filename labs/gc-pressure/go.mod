@@ -1,0 +1,3 @@
+module example.com/gc-pressure
+
+go 1.26
