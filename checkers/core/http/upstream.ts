@@ -33,8 +33,11 @@ export interface UpstreamOptions {
   host?: string;
   /** 0 (default) lets the kernel choose */
   port?: number;
-  /** how a request is answered; the default is 200 with an empty JSON object */
-  handle?: (req: UpstreamRequest) => UpstreamReply;
+  /**
+   * how a request is answered; the default is 200 with an empty JSON object. A handler may answer
+   * later (a promise: a slow upstream); replies still go out in request order on each connection
+   */
+  handle?: (req: UpstreamRequest) => UpstreamReply | Promise<UpstreamReply>;
   /** how many of the last requests to keep (bodies included) */
   keep?: number;
   /** largest request head and body accepted (default 1 MiB); larger gets 413 and a close */
@@ -210,6 +213,10 @@ export class Upstream {
       u.sockets.add(socket);
       const parser = new RequestParser(opts.maxBytes);
       let closing = false;
+      // Replies a handler returns as a promise, written in request order (a synchronous reply
+      // behind one waits its turn); a handler that always answers at once runs as it always did.
+      let queue: Promise<void> = Promise.resolve();
+      let queued = 0;
       // The response, then the FIN: the body is close-delimited, so the client waits for it.
       const closeFirst = (data: Buffer) => {
         closing = true;
@@ -230,13 +237,31 @@ export class Upstream {
           u.requests++;
           u.recent.push(request);
           if (u.recent.length > keep) u.recent.shift();
-          let reply: UpstreamReply;
+          let reply: UpstreamReply | Promise<UpstreamReply>;
           try {
             reply = handle(request);
           } catch (err) {
             reply = { status: 500, body: `upstream handler failed: ${(err as Error).message}\n` };
           }
           const close = wantsClose(r);
+          if (reply instanceof Promise || queued > 0) {
+            queued++;
+            const later = Promise.resolve(reply).catch((err: Error): UpstreamReply => ({ status: 500, body: `upstream handler failed: ${err.message}\n` }));
+            queue = queue.then(async () => {
+              const rep = await later;
+              queued--;
+              if (socket.destroyed) return;
+              if (close) {
+                u.closedByUpstream++;
+                socket.end(encodeReply(rep, true));
+              } else socket.write(encodeReply(rep, false));
+            });
+            if (close) {
+              closing = true; // read nothing more: the reply and the FIN follow
+              return;
+            }
+            continue;
+          }
           const data = encodeReply(reply, close);
           if (close) {
             closeFirst(data);

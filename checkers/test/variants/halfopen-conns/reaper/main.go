@@ -1,0 +1,81 @@
+// Command pushd is a push gateway for mobile apps. An app waits for its next
+// notification with a long poll:
+//
+//	GET  /subscribe?channel=user-42    waits until a message is published on user-42
+//	POST /publish?channel=user-42      publishes the request body to every waiting subscriber
+//	GET  /stats                        {"subscribers": N}
+//
+// It is the starter of the halfopen-conns lab. It works, until phones drop off the
+// network without closing their connections: every one of them stays a subscriber, with
+// its file descriptor and its goroutines, for ever. Read README.md.
+package main
+
+import (
+	"context"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+)
+
+func main() {
+	addr := getenv("ADDR", "127.0.0.1:8080")
+	startAdmin()
+
+	b := newBroker()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /subscribe", b.handleSubscribe)
+	mux.HandleFunc("POST /publish", b.handlePublish)
+	mux.HandleFunc("GET /stats", b.handleStats)
+
+	// TCP keep-alive probes are off: every probe wakes up the phone's radio, and an app
+	// that leaves closes its connection anyway, which cancels the request's context.
+	lc := net.ListenConfig{KeepAlive: -1}
+	ln, err := lc.Listen(context.Background(), "tcp", addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		IdleTimeout:       60 * time.Second,
+	}
+	// Phones that vanish never close their connections: close every connection that has
+	// been busy with one request for more than 8 s. A phone that is still there reconnects.
+	var mu sync.Mutex
+	busySince := make(map[net.Conn]time.Time)
+	srv.ConnState = func(c net.Conn, s http.ConnState) {
+		mu.Lock()
+		defer mu.Unlock()
+		if s == http.StateActive {
+			busySince[c] = time.Now()
+		} else {
+			delete(busySince, c)
+		}
+	}
+	go func() {
+		for range time.Tick(time.Second) {
+			mu.Lock()
+			for c, since := range busySince {
+				if time.Since(since) > 8*time.Second {
+					c.Close()
+					delete(busySince, c)
+				}
+			}
+			mu.Unlock()
+		}
+	}()
+
+	log.Printf("listening on %s", ln.Addr())
+	log.Fatal(srv.Serve(ln))
+}
+
+func getenv(key, fallback string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return fallback
+}

@@ -1,0 +1,3 @@
+module example.com/faultinjection
+
+go 1.26

@@ -1,0 +1,3 @@
+module example.com/halfopen
+
+go 1.26
