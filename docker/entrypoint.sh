@@ -26,6 +26,9 @@ if [ "$(id -u)" != 0 ]; then exec "$@"; fi
 # Kernel labs need CAP_NET_ADMIN (bit 12) and CAP_SYS_ADMIN (bit 21) in the bounding set.
 caps=$(awk '/^CapBnd:/ {print $2}' /proc/self/status)
 if (( (16#$caps >> 12) & 1 )) && (( (16#$caps >> 21) & 1 )); then
+  # Docker mounts /proc/sys read-only; the per-namespace sysctls of the kernel labs need it
+  # writable (what a sysctl may change is still limited by the capabilities held).
+  mount -o remount,rw /proc/sys 2>/dev/null || true
   mkdir -p /run/netns && chown $user:$user /run/netns
   export GHL_KERNEL_VIA=ambient
   exec setpriv --reuid=$user --regid=$user --init-groups --reset-env \

@@ -179,7 +179,9 @@ export async function startServer(binary: string, options: Partial<ServerOptions
   // setpriv --pdeathsig KILL: the server dies with us even if we are SIGKILLed.
   // prlimit: the open-files limit the lab needs.
   const argv: string[] = [];
-  if (hasSetpriv()) argv.push('setpriv', '--pdeathsig', 'KILL', '--');
+  // --inh-caps/--ambient-caps -all: in the lab image the checker holds NET_ADMIN and SYS_ADMIN as
+  // ambient capabilities (for network namespaces); the learner's server gets none of them.
+  if (hasSetpriv()) argv.push('setpriv', '--pdeathsig', 'KILL', '--inh-caps=-all', '--ambient-caps=-all', '--');
   const maxProcs = opts.maxProcs ?? (Number(process.env.GHL_SERVER_MAX_PROCS) || undefined);
   const limits = [
     ...(opts.openFiles ? [`--nofile=${opts.openFiles}:${opts.openFiles}`] : []),

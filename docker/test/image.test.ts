@@ -95,7 +95,7 @@ describe.skipIf(!image)('the lab image', () => {
 
   const limits = ['--network', 'none', '--memory', '1g', '--pids-limit', '512', '--cpus', '2', '-e', 'GHL_SERVER_MAX_PROCS=200'];
   for (const [name, expectation] of [
-    ['no-compile', /your server did not compile: main\.go:7:\d+: syntax error/],
+    ['no-compile', /your server did not compile: main\.go:\d+:\d+: syntax error/],
     ['never-listens', /did not listen on ADDR=127\.0\.0\.1:\d+ within 10 s/],
     ['fork-bomb', /FAIL slowloris/],
   ] as const) {
