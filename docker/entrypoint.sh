@@ -8,12 +8,6 @@ set -euo pipefail
 user=learner
 home=/home/$user
 
-# Seed the Go build cache so the first check does not compile the standard library.
-if [ ! -d "$home/.cache/go-build" ] && [ -d /opt/go-cache-seed ]; then
-  mkdir -p "$home/.cache"
-  cp -a /opt/go-cache-seed "$home/.cache/go-build"
-  chown -R $user:$user "$home/.cache"
-fi
 
 case "${1:-agent}" in
   agent) set -- node /app/bin/start.mjs --no-build ;;

@@ -2,7 +2,7 @@
 // so the lab image builds every lab offline and the first check does not compile the standard
 // library. Run by docker/Dockerfile at build time.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -10,8 +10,8 @@ const root = new URL('..', import.meta.url).pathname;
 // Every lab: a manifest and a Go module.
 const labs = readdirSync(join(root, 'labs')).filter((d) => existsSync(join(root, 'labs', d, 'go.mod')) && existsSync(join(root, 'labs', d, 'lab.json')));
 const go = (dir, args, env = {}) => execFileSync('go', args, { cwd: dir, stdio: 'inherit', env: { ...process.env, GOFLAGS: '-mod=mod', ...env } });
-// The race detector's standard library (route-reload builds with -race) is warmed once per lab
-// starter; the checker files are not read here, so this layer only changes with the Go code.
+// Labs whose checker builds with the race detector (cgo) get a warmed -race cache too.
+const usesRace = (lab) => existsSync(join(root, 'checkers', `${lab}.ts`)) && /race:\s*true/.test(readFileSync(join(root, 'checkers', `${lab}.ts`), 'utf8'));
 for (const lab of labs) {
   const overlays = [undefined, join(root, 'solutions', lab)];
   const variants = join(root, 'checkers', 'test', 'variants', lab);
@@ -22,7 +22,7 @@ for (const lab of labs) {
     if (overlay && existsSync(overlay)) cpSync(overlay, dir, { recursive: true, force: true });
     execFileSync('go', ['mod', 'download'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, GOFLAGS: '-mod=mod' } });
     go(dir, ['build', '-o', join(dir, 'server'), '.'], { CGO_ENABLED: '0' });
-    if (!overlay) go(dir, ['build', '-race', '-o', join(dir, 'server'), '.'], { CGO_ENABLED: '1' });
+    if (usesRace(lab)) go(dir, ['build', '-race', '-o', join(dir, 'server'), '.'], { CGO_ENABLED: '1' });
     rmSync(dir, { recursive: true, force: true });
   }
   console.log(`warm: ${lab}`);

@@ -45,13 +45,13 @@ describe.skipIf(!image)('the lab image', () => {
   it('serves the agent: lesson pages without a token, the API only with one', async () => {
     const port = await freePort();
     const t0 = Date.now();
-    const run = docker(['run', '-d', '--rm', '--label', LABEL, '--network', 'host', '-e', `AGENT_HOST=127.0.0.1`, '-e', `AGENT_PORT=${port}`, '-e', 'AGENT_TOKEN=test-token-123', image!]);
+    const run = docker(['run', '-d', '--rm', '--label', LABEL, '--network', 'host', '-e', `AGENT_HOST=127.0.0.1`, '-e', `AGENT_PORT=${port}`, '-e', 'AGENT_TOKEN=test-token-0123456789abcdef', image!]);
     expect(run.code, run.err).toBe(0);
     const id = run.out.trim();
     try {
       let up = 0;
       for (let i = 0; i < 200; i++) {
-        const r = await fetch(`http://127.0.0.1:${port}/api/health`, { headers: { authorization: 'Bearer test-token-123' } }).catch(() => undefined);
+        const r = await fetch(`http://127.0.0.1:${port}/api/health`, { headers: { authorization: 'Bearer test-token-0123456789abcdef' } }).catch(() => undefined);
         if (r?.ok) {
           up = Date.now() - t0;
           break;
@@ -61,7 +61,7 @@ describe.skipIf(!image)('the lab image', () => {
       console.log(`docker run to agent answering: ${up} ms`);
       expect(up).toBeGreaterThan(0);
       expect((await fetch(`http://127.0.0.1:${port}/api/labs`)).status).toBe(401);
-      const labs = await (await fetch(`http://127.0.0.1:${port}/api/labs`, { headers: { authorization: 'Bearer test-token-123' } })).json();
+      const labs = await (await fetch(`http://127.0.0.1:${port}/api/labs`, { headers: { authorization: 'Bearer test-token-0123456789abcdef' } })).json();
       expect(labs.map((l: { id: string }) => l.id)).toContain('slowloris');
       const page = await fetch(`http://127.0.0.1:${port}/labs/slowloris/`);
       expect(page.status).toBe(200);
