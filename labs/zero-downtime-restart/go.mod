@@ -1,0 +1,3 @@
+module example.com/zerodowntime
+
+go 1.26
