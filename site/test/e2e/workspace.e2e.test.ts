@@ -86,15 +86,27 @@ describe.skipIf(skipReason !== null)(`a learner fixes ${lab} in the browser`, ()
   const shot = (name: string) => page.screenshot({ path: join(artifacts, `${name}.png`) });
   /** Ctrl+F in Monaco, type the text, Enter (select the match), Escape (back in the editor, match selected). */
   async function findInEditor(text: string): Promise<void> {
+    // Every step waits for what the learner would see before the next key: the find widget of
+    // the previous search closed, the match counted (Monaco debounces the search), the widget
+    // closed again with the editor focused. Without these waits keys race Monaco's own timers.
+    const visible = page.locator('.find-widget.visible');
+    await expect.poll(() => visible.count(), { timeout: 10_000 }).toBe(0);
     await page.keyboard.press('Control+f');
     const input = page.locator('.find-widget.visible .input').first();
     await input.waitFor({ timeout: 10_000 });
     await expect.poll(() => input.evaluate((el) => el === document.activeElement), { timeout: 10_000 }).toBe(true);
     await page.keyboard.press('Control+a');
     await page.keyboard.type(text);
+    await expect.poll(() => page.locator('.find-widget.visible .matchesCount').textContent(), { timeout: 10_000 }).toMatch(/^1 of 1$/);
     await page.keyboard.press('Enter');
     await page.keyboard.press('Escape');
+    await expect.poll(() => visible.count(), { timeout: 10_000 }).toBe(0);
     await expect.poll(() => page.evaluate(() => document.activeElement?.closest('.find-widget') === null && document.activeElement?.closest('.monaco-editor') !== null), { timeout: 10_000 }).toBe(true);
+  }
+
+  /** The editor's rendered lines (spaces as Monaco renders them turned back into spaces). */
+  async function editorLines(): Promise<string[]> {
+    return page.locator('.monaco-editor .view-line').evaluateAll((els) => els.map((e) => (e.textContent ?? '').replace(/\u00a0/g, ' ')));
   }
 
   /** Waits until the Check panel shows a finished check, and returns its result ("passed", "failed", "error"). */
@@ -174,10 +186,12 @@ describe.skipIf(skipReason !== null)(`a learner fixes ${lab} in the browser`, ()
     await page.keyboard.press('Home');
     await page.keyboard.press('Shift+End');
     await page.keyboard.type('srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 2 * time.Second}; log.Fatal(srv.ListenAndServe())');
+    await expect.poll(async () => (await editorLines()).some((l) => l.trim() === 'srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 2 * time.Second}; log.Fatal(srv.ListenAndServe())'), { timeout: 10_000 }).toBe(true);
     await findInEditor('"os"');
     await page.keyboard.press('End');
     await page.keyboard.press('Enter');
     await page.keyboard.type('"time"');
+    await expect.poll(async () => (await editorLines()).some((l) => l.trim() === '"time"'), { timeout: 10_000 }).toBe(true);
     await expect(page.locator('[data-path="main.go"]').getAttribute('data-dirty')).resolves.toBe('true');
     await shot('04-edited');
 
