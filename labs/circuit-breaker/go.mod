@@ -1,0 +1,3 @@
+module example.com/circuitbreaker
+
+go 1.26

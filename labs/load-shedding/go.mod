@@ -1,0 +1,3 @@
+module example.com/loadshedding
+
+go 1.26
