@@ -41,9 +41,22 @@ export function judgeSolution(v: Verdict): string[] {
   return bad.map((p) => `solution ${p.status} ${p.id}: ${p.measured}`);
 }
 
+/**
+ * A check that came out inconclusive (a probe whose measurement the machine spoiled: the harness
+ * stalled, or the server process was starved) is run once more, from a fresh build and server,
+ * as the verdict itself tells a learner to do. Graders and `labs verify` use this; a second
+ * inconclusive result is returned as it is. Failed and passed verdicts are never re-run.
+ */
+export async function runCheckSettled(opts: RunOptions, onRetry?: (first: Verdict) => void): Promise<Verdict> {
+  const first = await runCheck(opts);
+  if (!first.probes.some((p) => p.status === 'inconclusive') || opts.signal?.aborted) return first;
+  onRetry?.(first);
+  return runCheck(opts);
+}
+
 export async function verifyLab(lab: Lab, opts: Omit<RunOptions, 'lab' | 'target'> & { sink?: EventSink } = {}): Promise<LabVerification> {
-  const starter = await runCheck({ ...opts, lab, target: { kind: 'starter' } });
-  const solution = await runCheck({ ...opts, lab, target: { kind: 'solution' } });
+  const starter = await runCheckSettled({ ...opts, lab, target: { kind: 'starter' } });
+  const solution = await runCheckSettled({ ...opts, lab, target: { kind: 'solution' } });
   const problems = [...judgeStarter(lab, starter), ...judgeSolution(solution)];
   const skipped = starter.status === 'skipped' || solution.status === 'skipped';
   return { lab: lab.id, ok: problems.length === 0, skipped, problems, starter, solution };

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadLab } from '../core/manifest.js';
 import { runCheck } from '../core/runner.js';
+import { defineChecker, scenario } from '../core/spec.js';
+import { runCheckSettled } from '../core/verify.js';
 import type { CheckEvent } from '../core/verdict.js';
 import { toJUnit } from '../core/report/junit.js';
 import { alive, fixtures, isListening, labServerPids, labsBin, pidsByCmdline, runCli } from './helpers.js';
@@ -136,5 +138,42 @@ describe('reporters', () => {
     const { readFileSync, rmSync } = await import('node:fs');
     expect(readFileSync(file, 'utf8')).toContain('<testsuites');
     rmSync(file);
+  });
+});
+
+describe('inconclusive measurements', () => {
+  // A probe that the machine spoiled once (say, the server was starved) and then measures fine.
+  function flakyOnce(outcomes: ('inconclusive' | boolean)[]) {
+    let run = 0;
+    return defineChecker({
+      lab: 'slowloris',
+      scenarios: [
+        scenario({
+          title: 'a measurement',
+          deadlineMs: 5_000,
+          run: async () => ({ outcome: outcomes[Math.min(run++, outcomes.length - 1)]! }),
+          checks: [{ id: 'measured', title: 'the measurement', expected: 'ok', measured: (m) => String(m.outcome), pass: (m) => m.outcome, explanation: 'test' }],
+        }),
+      ],
+    });
+  }
+
+  it('runCheckSettled runs an inconclusive check once more from a fresh server, and only once', async () => {
+    const retried: string[] = [];
+    const settled = await runCheckSettled({ lab, target: { kind: 'solution' }, spec: flakyOnce(['inconclusive', true]) }, (v) => retried.push(v.status));
+    expect(retried).toEqual(['inconclusive']);
+    expect(settled).toMatchObject({ passed: true, status: 'passed' });
+
+    const twice: string[] = [];
+    const still = await runCheckSettled({ lab, target: { kind: 'solution' }, spec: flakyOnce(['inconclusive', 'inconclusive', true]) }, (v) => twice.push(v.status));
+    expect(twice).toHaveLength(1);
+    expect(still.status).toBe('inconclusive');
+  });
+
+  it('runCheckSettled never re-runs a failed or passed check', async () => {
+    let retries = 0;
+    const failed = await runCheckSettled({ lab, target: { kind: 'solution' }, spec: flakyOnce([false, true]) }, () => retries++);
+    expect(failed.status).toBe('failed');
+    expect(retries).toBe(0);
   });
 });
