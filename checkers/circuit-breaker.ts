@@ -48,6 +48,14 @@ const SPARED_FROM_MS = 800;
 const SPARED_MAX_SHARE = 0.1;
 const RECOVERY_MS = 3000;
 const RECOVERED_BY_MS = 2500;
+/**
+ * Under the browser runtime (js/wasm), V8 first runs the server on baseline code and optimizes
+ * the hot functions while it runs: the first second of pages (the server's HTTP client path
+ * included, which the runner's warm-up cannot reach) takes up to ~10x longer than later, enough
+ * for a 300 ms call timeout to fire against a healthy service. So there, healthy pages are sent
+ * for this long before the graded phase, and not graded (measured: runtime/bench/parity.ts).
+ */
+const BROWSER_WARM_UP_MS = 1500;
 
 /** What the service recommends to a user: the checker knows the answer, so it can tell live from fallback. */
 const itemsFor = (user: string) => [`rec-${user}-1`, `rec-${user}-2`, `rec-${user}-3`];
@@ -299,9 +307,13 @@ export default defineChecker({
   scenarios: [
     scenario<Phase>({
       title: 'The recommendation service is healthy',
-      deadlineMs: HEALTHY_MS + PAGE_TIMEOUT_MS + 3000,
+      deadlineMs: HEALTHY_MS + PAGE_TIMEOUT_MS + 3000 + BROWSER_WARM_UP_MS + PAGE_TIMEOUT_MS,
       run: async (ctx) => {
         const svc = service(ctx);
+        if (ctx.caps.runtime === 'browser') {
+          ctx.progress(`warming up: ${RATE} pages/s for ${BROWSER_WARM_UP_MS / 1000} s (not graded)`);
+          await pages(ctx, svc, BROWSER_WARM_UP_MS);
+        }
         ctx.progress(`${RATE} pages/s for ${HEALTHY_MS / 1000} s`);
         return pages(ctx, svc, HEALTHY_MS);
       },

@@ -6,11 +6,19 @@ import { loadAllLabs, loadLab, ManifestError, UnknownLabError, chapters, type La
 import { consoleReporter } from './core/report/console.js';
 import { toJUnit } from './core/report/junit.js';
 import { toMarkdown } from './core/report/markdown.js';
-import { runCheck, type Target } from './core/runner.js';
-import { verifyLab, type LabVerification } from './core/verify.js';
+import { runCheck, type ServerRuntime, type Target } from './core/runner.js';
+import { runCheckSettled, verifyLab, type LabVerification } from './core/verify.js';
 import type { CheckEvent, Verdict } from './core/verdict.js';
 
 class UsageError extends Error {}
+
+const runtimeHelp = 'native (default): build and run with your Go; wasm: build for js/wasm and run it under Node, as the browser runtime does';
+
+function parseRuntime(value: string | undefined): ServerRuntime {
+  if (value === undefined || value === 'native') return 'native';
+  if (value === 'wasm') return 'wasm';
+  throw new UsageError(`--runtime ${value}: use native or wasm`);
+}
 
 const program = new Command('labs')
   .description('Go HA Labs: grade Go HTTP servers against load and fault probes')
@@ -49,8 +57,10 @@ program
   .option('--junit <file>', 'also write a JUnit XML report')
   .option('--markdown <file>', 'also write a Markdown summary (for a CI job summary)')
   .option('--logs', "show the server's output as it runs")
-  .action(async (id: string, o: { dir?: string; overlay?: string; solution?: boolean; json?: boolean; events?: boolean; junit?: string; markdown?: string; logs?: boolean }) => {
+  .option('--runtime <runtime>', runtimeHelp)
+  .action(async (id: string, o: { dir?: string; overlay?: string; solution?: boolean; json?: boolean; events?: boolean; junit?: string; markdown?: string; logs?: boolean; runtime?: string }) => {
     if ([o.dir, o.solution, o.overlay].filter(Boolean).length > 1) throw new UsageError('use one of --dir, --solution, --overlay');
+    const runtime = parseRuntime(o.runtime);
     const lab = loadLab(id);
     let target: Target = { kind: 'starter' };
     if (o.solution) target = { kind: 'solution' };
@@ -69,7 +79,7 @@ program
       : o.json
         ? () => {}
         : consoleReporter(undefined, { serverLogs: o.logs });
-    const verdict = await runCheck({ lab, target, sink });
+    const verdict = await runCheck({ lab, target, sink, ...(runtime === 'wasm' ? { runtime } : {}) });
     if (o.json) process.stdout.write(JSON.stringify(verdict, null, 2) + '\n');
     if (o.junit) writeFileSync(o.junit, toJUnit([verdict]));
     if (o.markdown) writeFileSync(o.markdown, toMarkdown([verdict]));
@@ -82,13 +92,15 @@ program
   .option('--json', 'print the results as JSON')
   .option('--junit <file>', 'write a JUnit XML report of every check')
   .option('-q, --quiet', 'one line per lab')
-  .action(async (ids: string[], o: { json?: boolean; junit?: string; quiet?: boolean }) => {
+  .option('--runtime <runtime>', runtimeHelp)
+  .action(async (ids: string[], o: { json?: boolean; junit?: string; quiet?: boolean; runtime?: string }) => {
+    const runtime = parseRuntime(o.runtime);
     const labs: Lab[] = ids.length ? ids.map((id) => loadLab(id)) : loadAllLabs();
     const results: LabVerification[] = [];
     const t0 = Date.now();
     for (const lab of labs) {
       const sink = o.json || o.quiet ? undefined : consoleReporter();
-      const r = await verifyLab(lab, { sink });
+      const r = await verifyLab(lab, { sink, ...(runtime === 'wasm' ? { runtime } : {}) });
       results.push(r);
       if (!o.json) {
         const secs = ((r.starter.durationMs + r.solution.durationMs) / 1000).toFixed(1);
@@ -138,7 +150,9 @@ program
     const deadline = AbortSignal.timeout(Number(o.timeout) * 1000);
     const verdicts: Verdict[] = [];
     for (const { lab, dir } of jobs) {
-      const v = await runCheck({ lab, target: { kind: 'dir', dir, label: dir }, sink: consoleReporter(), signal: deadline });
+      const v = await runCheckSettled({ lab, target: { kind: 'dir', dir, label: dir }, sink: consoleReporter(), signal: deadline }, () =>
+        process.stdout.write(`  … ${lab.id}: a measurement was inconclusive (the machine was too busy); checking once more\n`),
+      );
       verdicts.push(v);
     }
     const md = toMarkdown(verdicts);

@@ -23,6 +23,7 @@ import {
   type ServerOptions,
 } from './supervisor.js';
 import type { EventSink, ProbeResult, Verdict } from './verdict.js';
+import { WASM_LOAD_SCALE, buildWasmServer, warmUpWasmServer } from './wasm.js';
 
 export type Target =
   | { kind: 'starter' }
@@ -41,6 +42,21 @@ export interface RunOptions {
   spec?: CheckerSpec;
   /** aborts the whole check (the agent's Stop button, a client that went away) */
   signal?: AbortSignal;
+  /**
+   * how the server is built and run: natively (default), or as js/wasm under the launcher
+   * (the browser runtime: caps.runtime 'browser', no kernel tooling)
+   */
+  runtime?: ServerRuntime;
+}
+
+export type ServerRuntime = 'native' | 'wasm';
+
+/**
+ * Why a lab is not graded under --runtime wasm (kernel tooling, the race detector), or undefined
+ * when it can be.
+ */
+export function wasmRefusal(lab: Lab, spec: CheckerSpec): string | undefined {
+  return spec.netns || lab.kernel || spec.server?.race ? 'needs the Docker or native runtime' : undefined;
 }
 
 export async function loadChecker(labId: string): Promise<CheckerSpec> {
@@ -68,15 +84,37 @@ export async function runCheck(opts: RunOptions): Promise<Verdict> {
   const spec = opts.spec ?? (await loadChecker(lab.id));
   const insideNetns = process.env.GHL_NETNS;
   const needsKernel = Boolean(spec.netns) || spec.scenarios.some((s) => s.needs?.kernel);
-  const caps: Capabilities = {
-    kernel: Boolean(insideNetns) || (needsKernel && kernelCapability(lab.id).ok),
-    runtime: 'native',
-    loadScale: 1,
-    ...opts.caps,
-  };
+  const wasm = opts.runtime === 'wasm';
+  const caps: Capabilities = wasm
+    ? { kernel: false, runtime: 'browser', loadScale: WASM_LOAD_SCALE, ...opts.caps }
+    : {
+        kernel: Boolean(insideNetns) || (needsKernel && kernelCapability(lab.id).ok),
+        runtime: 'native',
+        loadScale: 1,
+        ...opts.caps,
+      };
   const started = Date.now();
   const label = targetLabel(target);
   const probes = allProbes(spec);
+
+  // The browser runtime has no kernel tooling and no race detector: those labs are not graded there.
+  const refusal = wasm ? wasmRefusal(lab, spec) : undefined;
+  if (refusal) {
+    sink({ type: 'check-start', lab: lab.id, target: label, probes });
+    const why = spec.server?.race ? 'this lab builds the server with the race detector' : 'kernel-level lab: network namespaces and nftables';
+    const verdict: Verdict = {
+      lab: lab.id,
+      passed: false,
+      status: 'skipped',
+      durationMs: Date.now() - started,
+      target: label,
+      runtime: caps.runtime,
+      error: { kind: 'skipped', message: refusal },
+      probes: probes.map((p) => ({ ...p, passed: false, status: 'skipped', expected: '', measured: `skipped: ${refusal}`, explanation: `${why}: ${refusal}`, durationMs: 0 })),
+    };
+    sink({ type: 'check-end', verdict });
+    return verdict;
+  }
 
   // Kernel labs run whole inside a fresh network namespace: re-run this check there.
   if (spec.netns && !insideNetns) {
@@ -155,10 +193,10 @@ export async function runCheck(opts: RunOptions): Promise<Verdict> {
     }
 
     // 2. Build.
-    sink({ type: 'phase', phase: 'build', message: `go build ${lab.entry}` });
+    sink({ type: 'phase', phase: 'build', message: wasm ? `GOOS=js GOARCH=wasm go build ${lab.entry}` : `go build ${lab.entry}` });
     let binary: string;
     try {
-      binary = await buildServer(source, lab.entry, tmp, { race: spec.server?.race });
+      binary = wasm ? await buildWasmServer(source, lab.entry, tmp) : await buildServer(source, lab.entry, tmp, { race: spec.server?.race });
     } catch (err) {
       if (err instanceof GoMissingError) return finish({ probes: [], error: { kind: 'environment', message: err.message } });
       if (err instanceof BuildError) {
@@ -184,6 +222,7 @@ export async function runCheck(opts: RunOptions): Promise<Verdict> {
     const start = async (extra?: Partial<ServerOptions>) => {
       const s = await startServer(binary, { ...serverOptions, ...extra, env: { ...serverOptions.env, ...extra?.env } });
       servers.add(s);
+      if (wasm) await warmUpWasmServer(s);
       sink({ type: 'server-start', pid: s.pid, url: s.url, ...(s.adminUrl ? { adminUrl: s.adminUrl } : {}) });
       pipeLogs(s, sink);
       return s;

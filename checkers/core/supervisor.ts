@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { freePort, waitForListen } from './net.js';
 import { track, untrack } from './cleanup.js';
+import { isWasmBinary, wasmLaunchArgv } from './wasm-launch.js';
 
 export interface ServerOptions {
   /** RLIMIT_NOFILE for the server (slowloris runs with a small one) */
@@ -118,15 +119,31 @@ export async function buildServer(dir: string, entry: string, outDir: string, op
   const out = join(outDir, 'server');
   const args = ['build', '-o', out];
   if (opts.race) args.push('-race');
-  args.push(entry.startsWith('.') ? entry : `./${entry}`);
+  args.push(goPackageArg(entry));
   const env = {
     ...process.env,
     GOTOOLCHAIN: 'local',
     GOFLAGS: process.env.GOFLAGS ?? '',
     CGO_ENABLED: opts.race ? '1' : '0',
   };
-  const output = await new Promise<{ code: number | null; text: string }>((resolvePromise) => {
-    const child = spawn(go, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = await runBuild(go, args, dir, env);
+  if (output.code !== 0) {
+    const noCompiler = opts.race ? /C compiler "[^"]*" not found[^\n]*|-race requires cgo[^\n]*/.exec(output.text) : null;
+    if (noCompiler) throw new RaceToolchainError(noCompiler[0]);
+    throw new BuildError(firstCompilerError(output.text, dir), output.text);
+  }
+  return out;
+}
+
+/** The package argument of `go build` for a lab's entry ("." or a relative directory). */
+export function goPackageArg(entry: string): string {
+  return entry.startsWith('.') ? entry : `./${entry}`;
+}
+
+/** Runs a build command (tracked: it dies with us) and collects its output. */
+export function runBuild(command: string, args: string[], dir: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; text: string }> {
+  return new Promise<{ code: number | null; text: string }>((resolvePromise) => {
+    const child = spawn(command, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     track(child);
     let text = '';
     child.stdout!.on('data', (d) => (text += d));
@@ -140,12 +157,6 @@ export async function buildServer(dir: string, entry: string, outDir: string, op
       resolvePromise({ code: -1, text: String(err) });
     });
   });
-  if (output.code !== 0) {
-    const noCompiler = opts.race ? /C compiler "[^"]*" not found[^\n]*|-race requires cgo[^\n]*/.exec(output.text) : null;
-    if (noCompiler) throw new RaceToolchainError(noCompiler[0]);
-    throw new BuildError(firstCompilerError(output.text, dir), output.text);
-  }
-  return out;
 }
 
 /** The first line that looks like `file.go:12:3: message`, with the path relative to the lab. */
@@ -183,12 +194,16 @@ export async function startServer(binary: string, options: Partial<ServerOptions
   // ambient capabilities (for network namespaces); the learner's server gets none of them.
   if (hasSetpriv()) argv.push('setpriv', '--pdeathsig', 'KILL', '--inh-caps=-all', '--ambient-caps=-all', '--');
   const maxProcs = opts.maxProcs ?? (Number(process.env.GHL_SERVER_MAX_PROCS) || undefined);
+  // A js/wasm server runs under Node: the open-files limit is the one its Go code sees (the
+  // launcher emulates it), not Node's own.
+  const wasm = isWasmBinary(binary);
   const limits = [
-    ...(opts.openFiles ? [`--nofile=${opts.openFiles}:${opts.openFiles}`] : []),
+    ...(opts.openFiles && !wasm ? [`--nofile=${opts.openFiles}:${opts.openFiles}`] : []),
     ...(maxProcs ? [`--nproc=${maxProcs}:${maxProcs}`] : []),
   ];
   if (limits.length) argv.push('prlimit', ...limits, '--');
-  argv.push(binary);
+  if (wasm) argv.push(...wasmLaunchArgv(binary, { maxFiles: opts.openFiles }));
+  else argv.push(binary);
   const child = spawn(argv[0]!, argv.slice(1), {
     cwd: opts.cwd,
     env,
