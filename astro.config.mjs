@@ -2,9 +2,11 @@
 import { defineConfig } from 'astro/config';
 import rehypeLessonTitle from './site/lib/rehype-lesson-title.mjs';
 import lazyCss from './site/lib/vite-lazy-css.mjs';
+import runtimeAssets from './site/lib/runtime-assets.mjs';
 
-// The future in-browser runtime (WebContainer) needs a cross-origin isolated page.
-// The agent sends the same headers when it serves dist/.
+// The in-browser runtime (a WebContainer) needs a cross-origin isolated page: these headers in
+// `astro dev` and `astro preview` here; the agent sends them when it serves dist/; static hosts
+// get them from site/public/_headers (Netlify, Cloudflare Pages) and vercel.json.
 const isolation = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
@@ -30,6 +32,8 @@ export default defineConfig({
     routing: { prefixDefaultLocale: false },
   },
   server: { headers: isolation },
+  // /runtime/: the in-browser runtime's files and the browser labs' starters (site/lib/runtime-assets.mjs)
+  integrations: [runtimeAssets()],
   markdown: {
     rehypePlugins: [rehypeLessonTitle],
     shikiConfig: { themes: { light: 'github-light', dark: 'github-dark' }, wrap: false },

@@ -2,6 +2,8 @@
 // The workspace imports this lazily with the rest of its code.
 import type { Locale } from './locales.js';
 
+const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+
 const en = {
   siteTitle: 'Go HA Labs',
   tagline: 'Interactive labs on the high-availability pitfalls of Go HTTP services.',
@@ -26,7 +28,9 @@ const en = {
   runtimesLabel: 'Runs on',
   kernelNote:
     'This lab needs the kernel tooling (a network namespace, nftables, sysctls). Run it in the Docker lab image started with --cap-add NET_ADMIN --cap-add SYS_ADMIN, or natively as root.',
-  dockerOnlyNote: 'This lab does not run in the browser: use the Docker lab image (or npm start on Linux).',
+  dockerOnlyNote:
+    'This lab does not run in the browser: it needs native Go. Run it with the Docker lab image (or npm start on Linux with Go 1.26). In a clone of the course repository:',
+  dockerCommandsLabel: 'Commands that build and start the Docker lab image',
   lessonMissing: 'The lesson for this lab is still being written. Here is what the lab is about; the workspace works already.',
   lessonUntranslated: 'This lesson has no translation yet; here is the original.',
   hints: 'Hints',
@@ -46,11 +50,20 @@ const en = {
   closeWorkspace: 'Close workspace',
   closeConfirm: 'Some files have unsaved changes. Close the workspace and lose them?',
   runtime: 'Runtime',
-  runtimeKinds: { agent: 'lab agent (Docker)', native: 'lab agent (native Go)', browser: 'browser (WebContainer)' },
+  runtimeKinds: { agent: 'lab agent (Docker)', native: 'lab agent (native Go)', browser: 'in-browser Go (WebAssembly)' },
   goVersion: (v: string) => `Go ${v.replace(/^go/, '')}`,
   kernelYes: 'kernel tools available',
   kernelNo: 'no kernel tools',
   connecting: 'Connecting to the runtime…',
+  browserProgress: {
+    boot: 'Starting the in-browser runtime…',
+    download: (loaded: number, total: number) => `Downloading Go for the browser: ${mb(loaded)} of ${mb(total)} MB…`,
+    mount: 'Unpacking the Go toolchain…',
+    version: 'Asking the Go toolchain for its version…',
+  },
+  browserFailed: (m: string) => `The in-browser runtime could not start: ${m}. Every lab also runs in the Docker lab image:`,
+  notIsolated:
+    "This page is not cross-origin isolated, so the in-browser runtime cannot start here (the site's host must send the COOP and COEP headers). Every lab runs in the Docker lab image:",
   noAgent:
     'No runtime is connected. Start the lab agent (the Docker lab image, or npm start) and open the address it prints, including its ?token=…',
   unauthorized: 'The lab agent refused this page: open the address the agent printed (it ends in ?token=…) to give the page its access token.',
@@ -135,7 +148,8 @@ const zh: UiStrings = {
   runtimesLabel: '运行环境',
   kernelNote:
     '本实验需要内核工具(网络命名空间、nftables、sysctl)。请使用以 --cap-add NET_ADMIN --cap-add SYS_ADMIN 启动的 Docker 实验镜像,或以 root 身份在本机运行。',
-  dockerOnlyNote: '本实验无法在浏览器中运行:请使用 Docker 实验镜像(或在 Linux 上 npm start)。',
+  dockerOnlyNote: '本实验无法在浏览器中运行:它需要原生 Go。请使用 Docker 实验镜像运行(或在装有 Go 1.26 的 Linux 上 npm start)。在课程仓库的克隆目录中执行:',
+  dockerCommandsLabel: '构建并启动 Docker 实验镜像的命令',
   lessonMissing: '本实验的课文还在撰写中。下面是实验的简介;工作区已经可以使用。',
   lessonUntranslated: '本课尚无中文译文;以下为英文原文。',
   hints: '提示',
@@ -154,11 +168,19 @@ const zh: UiStrings = {
   closeWorkspace: '关闭工作区',
   closeConfirm: '有文件尚未保存。关闭工作区并丢弃这些修改?',
   runtime: '运行环境',
-  runtimeKinds: { agent: '实验代理(Docker)', native: '实验代理(原生 Go)', browser: '浏览器(WebContainer)' },
+  runtimeKinds: { agent: '实验代理(Docker)', native: '实验代理(原生 Go)', browser: '浏览器内 Go(WebAssembly)' },
   goVersion: (v) => `Go ${v.replace(/^go/, '')}`,
   kernelYes: '可用内核工具',
   kernelNo: '无内核工具',
   connecting: '正在连接运行环境…',
+  browserProgress: {
+    boot: '正在启动浏览器内运行环境…',
+    download: (loaded, total) => `正在下载浏览器版 Go:${mb(loaded)} / ${mb(total)} MB…`,
+    mount: '正在解压 Go 工具链…',
+    version: '正在查询 Go 工具链版本…',
+  },
+  browserFailed: (m) => `浏览器内运行环境无法启动:${m}。所有实验也都可以在 Docker 实验镜像中运行:`,
+  notIsolated: '本页面没有启用跨源隔离,浏览器内运行环境无法在此启动(网站主机必须发送 COOP 和 COEP 响应头)。所有实验都可以在 Docker 实验镜像中运行:',
   noAgent: '没有连接到运行环境。请启动实验代理(Docker 实验镜像,或 npm start),并打开它打印的地址(包括其中的 ?token=…)。',
   unauthorized: '实验代理拒绝了本页面:请打开代理打印的地址(以 ?token=… 结尾),让页面获得访问令牌。',
   kernelMissing: '当前运行环境没有内核工具,而本实验需要它们:检查将被跳过。请使用带 NET_ADMIN 的 Docker 实验镜像。',

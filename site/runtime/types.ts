@@ -1,6 +1,6 @@
 // The Runtime: everything the workspace needs from "somewhere that can run Go".
 // Tiny and typed on purpose (learn.svelte.dev's Adapter): the UI talks only to this interface,
-// and runtime/index.ts picks the implementation (today the agent; later a WebContainer).
+// and runtime/index.ts picks the implementation (the agent, or a WebContainer in the tab).
 // Types only: the wire protocol and the verdict model are imported as types, never as code.
 import type { FileEntry } from '../../docker/agent/protocol.js';
 import type { CheckEvent, Verdict } from '../../checkers/core/verdict.js';
@@ -87,7 +87,8 @@ export class FormatError extends Error {
 /** No runtime could be reached; reason says which fix applies. */
 export class RuntimeUnavailableError extends Error {
   constructor(
-    readonly reason: 'no-agent' | 'unauthorized' | 'incompatible',
+    /** browser: the in-browser runtime (WebContainer) could not start, or this site has none */
+    readonly reason: 'no-agent' | 'unauthorized' | 'incompatible' | 'browser',
     message: string,
   ) {
     super(message);

@@ -3,7 +3,7 @@
 // pages readable without JavaScript, and the lesson page's JavaScript budget. Takes about a minute
 // (the workspace bundle, Monaco included, is built too).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,6 +84,11 @@ describe('lesson pages', () => {
     expect(zh).toContain('English-only lesson text.');
     expect(zh).toContain('乙需要 nftables'); // browserNote
     expect(zh).toContain('NET_ADMIN'); // kernel note
+    // how to get the Docker runtime, with the capabilities a kernel lab needs
+    expect(zh).toContain('本实验无法在浏览器中运行');
+    expect(zh).toMatch(/<pre class="docker-commands"[^>]*><code>docker build --network host -f docker\/Dockerfile -t go-ha-labs \.\ndocker run --rm --cap-add NET_ADMIN --cap-add SYS_ADMIN -p 4321:4321 go-ha-labs<\/code><\/pre>/);
+    expect(visible(page('labs/fx-beta'))).toContain('This lab does not run in the browser');
+    expect(visible(page('labs/fx-alpha'))).not.toContain('docker-commands');
   });
 
   it('a lab without a lesson says so and shows its summary and hints', () => {
@@ -106,11 +111,37 @@ describe('lesson pages', () => {
   it('ships under 100 KB of JavaScript (gzip) before the workspace opens, and no editor', () => {
     const w = measurePage(out, 'labs/fx-alpha/');
     expect(w.initialGzip).toBeLessThan(100 * 1024);
-    expect(w.initial.map((a) => a.name).join(' ')).not.toMatch(/editor|monaco|terminal|xterm|uplot|charts/i);
+    expect(w.initial.map((a) => a.name).join(' ')).not.toMatch(/editor|monaco|terminal|xterm|uplot|charts|webcontainer/i);
     expect(w.deferred.map((a) => a.name).join(' ')).toMatch(/editor/);
+    // the in-browser runtime (the WebContainer glue and its API) comes with the workspace
+    expect(w.deferred.map((a) => a.name).join(' ')).toMatch(/webcontainer/i);
+    for (const a of w.initial) if (!a.name.startsWith('inline')) expect(readFileSync(join(out, a.name), 'utf8')).not.toMatch(/WebContainer|webcontainer-api\.io/);
     // and no stylesheet of the editor, terminal or charts blocks the page
     const css = [...page('labs/fx-alpha').matchAll(/<link rel="stylesheet" href="([^"]+)"/g)].map((m) => m[1]!);
     for (const href of css) expect(readFileSync(join(out, href), 'utf8')).not.toMatch(/\.monaco-editor|\.xterm|\.uplot/);
+  });
+});
+
+describe('the static build for a host', () => {
+  it('carries the isolation headers (Netlify, Cloudflare Pages) and the in-browser runtime under /runtime/', () => {
+    const headers = readFileSync(join(out, '_headers'), 'utf8');
+    const rule = /^\/\*\n((?:[ \t]+.*\n?)*)/m.exec(headers)?.[1] ?? '';
+    expect(rule).toMatch(/^\s+Cross-Origin-Opener-Policy: same-origin$/m);
+    expect(rule).toMatch(/^\s+Cross-Origin-Embedder-Policy: require-corp$/m);
+    const manifest = JSON.parse(readFileSync(join(out, 'runtime', 'manifest.json'), 'utf8')) as { version: number; built: boolean; files: { path: string; size: number; stored: number; gzip?: true; parts?: number }[] };
+    expect(manifest.version).toBe(1);
+    for (const f of manifest.files) {
+      // compressed by the build where that pays (<path>.gz), in parts where over 20 MiB: static hosts cap file sizes
+      const at = join(out, 'runtime', ...f.path.split('/')) + (f.gzip ? '.gz' : '');
+      const pieces = f.parts ? Array.from({ length: f.parts }, (_, i) => `${at}.part${i}`) : [at];
+      for (const p of pieces) expect(existsSync(p), p).toBe(true);
+      expect(pieces.every((p) => statSync(p).size <= 20 * 1024 * 1024)).toBe(true);
+      expect(pieces.reduce((n, p) => n + statSync(p).size, 0)).toBe(f.stored);
+    }
+    // the browser labs' starters; a Docker-only lab has none
+    const alpha = JSON.parse(readFileSync(join(out, 'runtime', 'labs', 'fx-alpha.json'), 'utf8')) as { starter: { path: string }[] };
+    expect(alpha.starter.map((f) => f.path)).toEqual(['main.go']);
+    expect(existsSync(join(out, 'runtime', 'labs', 'fx-beta.json'))).toBe(false);
   });
 });
 

@@ -1,16 +1,7 @@
 // gofmt for format-on-save: the runtime's (the real gofmt of its Go toolchain), else gofmt
 // compiled to WebAssembly (@wasm-fmt/gofmt, loaded on first need).
 import { FormatError, type Runtime } from '../runtime/types.js';
-
-let wasm: Promise<(source: string) => string> | null = null;
-
-async function wasmGofmt(): Promise<(source: string) => string> {
-  wasm ??= import('@wasm-fmt/gofmt/vite').then(async (m) => {
-    await m.default();
-    return m.format;
-  });
-  return wasm;
-}
+import { formatInTab } from '../runtime/gofmt-wasm.js';
 
 /** Formats Go source; rejects with FormatError when it does not parse. */
 export async function formatGo(runtime: Runtime | null, source: string): Promise<string> {
@@ -22,12 +13,7 @@ export async function formatGo(runtime: Runtime | null, source: string): Promise
       // The runtime could not format (no agent, old agent, network): fall back to WebAssembly.
     }
   }
-  const format = await wasmGofmt();
-  try {
-    return format(source);
-  } catch (err) {
-    throw new FormatError(String((err as Error)?.message ?? err));
-  }
+  return formatInTab(source);
 }
 
 /**

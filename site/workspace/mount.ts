@@ -1,6 +1,7 @@
 // The lab workspace: wires the template's markup to the runtime, the editor, the terminal,
 // the server's output and the Check panel. Loaded on "Open workspace" only.
-import { connectRuntime, FormatError, RuntimeUnavailableError, type Runtime } from '../runtime/index.js';
+import { connectRuntime, FormatError, RuntimeUnavailableError, runtimePlan, type ConnectProgress, type Runtime } from '../runtime/index.js';
+import { dockerCommands } from '../lib/docker-commands.js';
 import { maxFileBytes } from './limits.js';
 import { ui, type UiStrings } from '../i18n/ui.js';
 import { localStore, recordVerdict } from '../lib/status.js';
@@ -65,12 +66,19 @@ export async function mountWorkspace({ slot, template, lab, onClose }: MountOpti
     // a fresh text node is announced even when the sentence repeats
     requestAnimationFrame(() => (announcer.textContent = text));
   };
-  const notice = (text: string, kind: 'note' | 'caution' = 'caution', action?: { label: string; run(): void }) => {
+  const notice = (text: string, kind: 'note' | 'caution' = 'caution', action?: { label: string; run(): void }, commands?: string[]) => {
     const aside = document.createElement('aside');
     aside.className = `notice notice-${kind}`;
     const p = document.createElement('p');
     p.textContent = text;
     aside.append(p);
+    if (commands) {
+      const pre = document.createElement('pre');
+      pre.className = 'docker-commands';
+      pre.setAttribute('aria-label', t.dockerCommandsLabel);
+      pre.append(Object.assign(document.createElement('code'), { textContent: commands.join('\n') }));
+      aside.append(pre);
+    }
     if (action) {
       const b = document.createElement('button');
       b.type = 'button';
@@ -111,12 +119,21 @@ export async function mountWorkspace({ slot, template, lab, onClose }: MountOpti
   async function connect(): Promise<void> {
     notices.replaceChildren();
     runtimeLine.textContent = t.connecting;
+    const progress = (p: ConnectProgress) => {
+      runtimeLine.textContent = p.phase === 'download' ? t.browserProgress.download(p.loaded, p.total) : t.browserProgress[p.phase];
+    };
     try {
-      runtime = await connectRuntime({ lab });
+      runtime = await connectRuntime({ lab, onProgress: progress });
     } catch (err) {
       runtimeLine.textContent = `${t.runtime}: –`;
-      const text = err instanceof RuntimeUnavailableError && err.reason === 'unauthorized' ? t.unauthorized : t.noAgent;
-      notice(text, 'caution', { label: t.retry, run: () => void connect() });
+      const retry = { label: t.retry, run: () => void connect() };
+      const plan = runtimePlan({ lab });
+      const reason = err instanceof RuntimeUnavailableError ? err.reason : undefined;
+      if (reason === 'unauthorized') notice(t.unauthorized, 'caution', retry);
+      else if (reason === 'browser') notice(t.browserFailed((err as Error).message), 'caution', retry, dockerCommands(lab.kernel));
+      else if (plan.browserBlocked === 'not-browser-lab') notice(t.dockerOnlyNote, 'caution', retry, dockerCommands(lab.kernel));
+      else if (plan.browserBlocked === 'not-isolated') notice(t.notIsolated, 'caution', retry, dockerCommands(lab.kernel));
+      else notice(t.noAgent, 'caution', retry);
       console.warn('runtime:', err);
       return;
     }
