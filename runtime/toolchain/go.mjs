@@ -10,7 +10,7 @@
 //
 // Compiler errors read as go prints them ("# example.com/slowloris" then "./main.go:8:1: ..."),
 // exit codes are go's; vet, test, mod and get say that they need the Docker or native runtime.
-// Assets: runtime/dist (GHL_RUNTIME_DIST), runtime/launcher/run-wasm.mjs (GHL_LAUNCHER); build cache:
+// Assets: runtime/dist (GHL_RUNTIME_DIST), runtime/launcher/run-wasm.mjs (GHL_WASM_LAUNCHER); build cache:
 // GHL_GO_CACHE or ~/.cache/ghl-go-wasm.
 import { goCommand } from './lib/cli.mjs';
 

@@ -1,7 +1,7 @@
 // @ts-check
 // Where the toolchain finds its pieces. The layout is the repository's (runtime/toolchain,
 // runtime/launcher, runtime/dist); a WebContainer mounts the same tree, so relative paths hold.
-// GHL_RUNTIME_DIST and GHL_LAUNCHER move them.
+// GHL_RUNTIME_DIST and GHL_WASM_LAUNCHER move them.
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,7 +22,7 @@ export function runtimePaths(env = process.env) {
     packManifest: join(toolchain, 'pack.json'),
     wasmExec: join(dist, 'wasm_exec.js'),
     gofmt: join(dist, 'gofmt', 'gofmt_node.js'),
-    launcher: resolve(env.GHL_LAUNCHER || join(runtimeDir, 'launcher', 'run-wasm.mjs')),
+    launcher: resolve(env.GHL_WASM_LAUNCHER || join(runtimeDir, 'launcher', 'run-wasm.mjs')),
   };
 }
 
