@@ -170,7 +170,12 @@ export function firstCompilerError(text: string, dir: string): string {
 let setprivAvailable: boolean | undefined;
 function hasSetpriv(): boolean {
   if (setprivAvailable === undefined) {
-    setprivAvailable = spawnSync('setpriv', ['--help'], { encoding: 'utf8' }).stdout?.includes('pdeathsig') ?? false;
+    try {
+      // A WebContainer's Node has neither util-linux nor synchronous child processes.
+      setprivAvailable = !('webcontainer' in process.versions) && (spawnSync('setpriv', ['--help'], { encoding: 'utf8' }).stdout?.includes('pdeathsig') ?? false);
+    } catch {
+      setprivAvailable = false;
+    }
   }
   return setprivAvailable;
 }
@@ -197,10 +202,10 @@ export async function startServer(binary: string, options: Partial<ServerOptions
   // A js/wasm server runs under Node: the open-files limit is the one its Go code sees (the
   // launcher emulates it), not Node's own.
   const wasm = isWasmBinary(binary);
-  const limits = [
-    ...(opts.openFiles && !wasm ? [`--nofile=${opts.openFiles}:${opts.openFiles}`] : []),
-    ...(maxProcs ? [`--nproc=${maxProcs}:${maxProcs}`] : []),
-  ];
+  // A js/wasm program cannot fork: no process limit for it (and no prlimit, which a WebContainer lacks).
+  const limits = wasm
+    ? []
+    : [...(opts.openFiles ? [`--nofile=${opts.openFiles}:${opts.openFiles}`] : []), ...(maxProcs ? [`--nproc=${maxProcs}:${maxProcs}`] : [])];
   if (limits.length) argv.push('prlimit', ...limits, '--');
   if (wasm) argv.push(...wasmLaunchArgv(binary, { maxFiles: opts.openFiles }));
   else argv.push(binary);
@@ -311,7 +316,12 @@ function wrap(child: ChildProcess, port: number, adminPort: number | undefined, 
         try {
           process.kill(-pid, 'SIGKILL');
         } catch {
-          /* group already gone */
+          // the group is gone, or there are no process groups (a WebContainer): the process itself
+          try {
+            child.kill('SIGKILL');
+          } catch {
+            /* gone */
+          }
         }
       }
       return exited;
