@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadAllLabs, loadLab, ManifestError, parseManifest } from '../core/manifest.js';
 import { runCli } from './helpers.js';
 import { checkersDir } from '../core/paths.js';
@@ -28,6 +28,17 @@ function failure(source: string, id?: string): ManifestError {
   }
   throw new Error('expected a ManifestError');
 }
+
+/** Temp lab roots made by these tests, removed afterwards. */
+const roots: string[] = [];
+function tempRoot(): string {
+  const root = mkdtempSync(join(tmpdir(), 'ghl-manifest-'));
+  roots.push(root);
+  return root;
+}
+afterAll(() => {
+  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+});
 
 describe('lab manifest', () => {
   it('accepts a valid manifest', () => {
@@ -57,7 +68,7 @@ describe('lab manifest', () => {
   });
 
   it('checks that the listed files exist', () => {
-    const root = mkdtempSync(join(tmpdir(), 'ghl-manifest-'));
+    const root = tempRoot();
     mkdirSync(join(root, 'demo'));
     writeFileSync(join(root, 'demo', 'lab.json'), JSON.stringify(valid));
     expect(() => loadLab('demo', root)).toThrow(/files: lists "main.go"/);
@@ -77,7 +88,7 @@ describe('lab manifest', () => {
   });
 
   it('the CLI turns a malformed manifest into exit code 2 with file, field and reason', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'ghl-manifest-'));
+    const root = tempRoot();
     mkdirSync(join(root, 'demo'));
     writeFileSync(join(root, 'demo', 'main.go'), 'package main\n');
     writeFileSync(join(root, 'demo', 'lab.json'), JSON.stringify({ ...valid, kernel: 'yes' }));

@@ -1,10 +1,10 @@
 // The lab image, for real: built by .ci/run (which sets GHL_IMAGE), run with Docker.
 // Skipped where no Docker engine runs (GHL_IMAGE unset).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, sleep } from '../../checkers/core/net.js';
 import { repoRoot } from '../../checkers/core/paths.js';
 
@@ -17,9 +17,20 @@ function docker(args: string[], timeoutMs = 120_000) {
   return { code: r.status, out: r.stdout ?? '', err: r.stderr ?? '' };
 }
 
+/** Temp dirs this file made (submissions, grading output): removed after the tests. */
+const tempDirs: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 /** A submission: the slowloris starter with one file replaced, in a temp dir mounted read-only. */
 function submission(name: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `ghl-sub-${name}-`));
+  const dir = tempDir(`ghl-sub-${name}-`);
   cpSync(join(repoRoot, 'labs', 'slowloris'), dir, { recursive: true });
   cpSync(join(submissions, name), dir, { recursive: true, force: true });
   chmodSync(dir, 0o755); // readable by the image's learner user
@@ -104,7 +115,7 @@ describe.skipIf(!image)('the lab image', () => {
   ] as const) {
     it(`grades a submission that ${name.replace('-', ' ')}: a clear failing result within the time limit, nothing left running`, () => {
       const dir = submission(name);
-      const out = mkdtempSync(join(tmpdir(), 'ghl-grade-out-'));
+      const out = tempDir('ghl-grade-out-');
       chmodSync(out, 0o777); // writable by the image's learner user
       const t0 = Date.now();
       const r = docker(
