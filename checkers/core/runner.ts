@@ -97,11 +97,9 @@ export async function runCheck(opts: RunOptions): Promise<Verdict> {
   const label = targetLabel(target);
   const probes = allProbes(spec);
 
-  // The browser runtime has no kernel tooling and no race detector: those labs are not graded there.
-  const refusal = wasm ? wasmRefusal(lab, spec) : undefined;
-  if (refusal) {
+  /** A check this runtime cannot run: every probe skipped, with the reason (and the command that would run it). */
+  const skipped = (reason: string, why: string, command?: string): Verdict => {
     sink({ type: 'check-start', lab: lab.id, target: label, probes });
-    const why = spec.server?.race ? 'this lab builds the server with the race detector' : 'kernel-level lab: network namespaces and nftables';
     const verdict: Verdict = {
       lab: lab.id,
       passed: false,
@@ -109,31 +107,23 @@ export async function runCheck(opts: RunOptions): Promise<Verdict> {
       durationMs: Date.now() - started,
       target: label,
       runtime: caps.runtime,
-      error: { kind: 'skipped', message: refusal },
-      probes: probes.map((p) => ({ ...p, passed: false, status: 'skipped', expected: '', measured: `skipped: ${refusal}`, explanation: `${why}: ${refusal}`, durationMs: 0 })),
+      error: { kind: 'skipped', message: reason, command },
+      probes: probes.map((p) => ({ ...p, passed: false, status: 'skipped', expected: '', measured: `skipped: ${reason}`, explanation: `${why}: ${reason}`, durationMs: 0 })),
     };
     sink({ type: 'check-end', verdict });
     return verdict;
-  }
+  };
+
+  // The browser runtime has no kernel tooling and no race detector: those labs are not graded there.
+  const refusal = wasm ? wasmRefusal(lab, spec) : undefined;
+  if (refusal) return skipped(refusal, spec.server?.race ? 'this lab builds the server with the race detector' : 'kernel-level lab: network namespaces and nftables');
 
   // Kernel labs run whole inside a fresh network namespace: re-run this check there.
   if (spec.netns && !insideNetns) {
     const capability = kernelCapability(lab.id);
     if (!caps.kernel || !capability.ok) {
-      sink({ type: 'check-start', lab: lab.id, target: label, probes });
       const reason = (capability.ok ? 'this runtime has no kernel tooling' : capability.reason).replace(/^skipped: /, '');
-      const verdict: Verdict = {
-        lab: lab.id,
-        passed: false,
-        status: 'skipped',
-        durationMs: Date.now() - started,
-        target: label,
-        runtime: caps.runtime,
-        error: { kind: 'skipped', message: reason, command: capability.ok ? undefined : capability.command },
-        probes: probes.map((p) => ({ ...p, passed: false, status: 'skipped', expected: '', measured: `skipped: ${reason}`, explanation: `kernel-level lab: ${reason}`, durationMs: 0 })),
-      };
-      sink({ type: 'check-end', verdict });
-      return verdict;
+      return skipped(reason, 'kernel-level lab', capability.ok ? undefined : capability.command);
     }
     return runInNetns(lab, target, spec, sink, opts.signal);
   }
