@@ -5,7 +5,7 @@
 //
 //   npx tsx site/bench/browser-runtime.ts [--lab slowloris] [--solution] [--runs 2]
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../../checkers/core/net.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CheckStream } from '../runtime/browser/check-stream.js';
@@ -18,17 +18,6 @@ const opt = (name: string, fallback: string) => (argv.includes(name) && argv[arg
 const lab = opt('--lab', 'slowloris');
 const variant = argv.includes('--solution') ? 'solution' : 'starter';
 const warmRuns = Math.max(1, Math.min(5, Number(opt('--runs', '2'))));
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolvePort(port));
-    });
-  });
-}
 
 /** Run: from spawning `go run .` to the first HTTP answer on ADDR (bounded: 120 s). */
 async function timeRun(wd: string): Promise<number> {

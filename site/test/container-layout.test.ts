@@ -5,7 +5,7 @@
 // Skipped (with the reason) when the runtime is not built: npm run runtime:build.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../../checkers/core/net.js';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,17 +17,6 @@ import type { CheckEvent, Verdict } from '../../checkers/core/verdict.js';
 const skip = layoutUnavailable();
 const lab = 'slowloris';
 const root = resolve(import.meta.dirname, '..', '..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolvePort(port));
-    });
-  });
-}
 
 describe.skipIf(skip !== null)(`the container layout under plain Node${skip ? ` (skipped: ${skip})` : ''}`, () => {
   let wd: string;

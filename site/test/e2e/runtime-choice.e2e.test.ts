@@ -8,7 +8,7 @@
 // Needs: bin/start.mjs, Go (the agent), Chromium at /usr/bin/chromium (or CHROMIUM=...).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../../../checkers/core/net.js';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,17 +25,6 @@ const skipReason = !existsSync(join(root, 'bin', 'start.mjs'))
     : !goAvailable
       ? 'no Go toolchain (the agent needs it)'
       : null;
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolvePort(port));
-    });
-  });
-}
 
 describe.skipIf(skipReason !== null)(`runtime choice without an agent token${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   let agent: ChildProcess;

@@ -8,7 +8,7 @@
 // is stale (bin/start.mjs does), so the first run takes a minute longer.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../../../checkers/core/net.js';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,17 +30,6 @@ const skipReason = !existsSync(join(root, 'bin', 'start.mjs'))
     : !goAvailable()
       ? 'no Go toolchain (Check builds the learner server)'
       : null;
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolvePort(port));
-    });
-  });
-}
 
 /** Starts `node bin/start.mjs --port <free>` and waits for the URL it prints. */
 async function startAgent(workspaces: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
